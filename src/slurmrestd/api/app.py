@@ -1,0 +1,196 @@
+"""The request handler: authenticate, negotiate, route, parse, call, render.
+
+This is the one function the HTTP layer calls for every complete request.
+Transport-level refusals (401, 404, 405, 415, 400 for unparsable queries) are
+text/plain like upstream's; everything an operation answers carries the
+version's envelope.
+"""
+
+from __future__ import annotations
+
+import grp
+import logging
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+from slurmrestd.api import health, openapi
+from slurmrestd.api.call import OperationCall
+from slurmrestd.api.envelope import ClientInfo, Envelope, SlurmRelease
+from slurmrestd.api.mime import Format, UnknownMimeType, request_format, response_format
+from slurmrestd.api.operations import OPERATIONS, OperationHandler, operation_key
+from slurmrestd.api.plugins import ApiUnit
+from slurmrestd.api.routes import Match, RouteTable, compile_route
+from slurmrestd.api.serialize import ParseError, dump, load
+from slurmrestd.api.status import GENERATION_2205
+from slurmrestd.auth import AUTH_FAILURE_TEXT, AuthPlugin, AuthRejected, authenticate_request
+from slurmrestd.auth.base import Identity
+from slurmrestd.cluster.base import Cluster
+from slurmrestd.cluster.errors import Errno, SlurmError
+from slurmrestd.http.message import HttpRequest, HttpResponse, PeerInfo
+
+log = logging.getLogger("slurmrestd.api")
+
+# 22.05.8's texts, which clients and scripts already match on.
+TEXT_NOT_FOUND = "Unable find requested URL. Please view /openapi/v3 for API reference."
+TEXT_BAD_METHOD = (
+    "Requested REST method is not defined at URL. Please view /openapi/v3 for API reference."
+)
+TEXT_BAD_QUERY = "Unable to parse query."
+TEXT_BODY_NOT_POST = "Unexpected http body provided for non-POST method"
+TEXT_BODY_AND_QUERY = "Unexpected HTTP body provided when URL Query provided"
+
+OPENAPI_PATHS = ("/openapi", "/openapi.json", "/openapi.yaml", "/openapi/v3")
+
+
+@dataclass(frozen=True, slots=True)
+class BoundOperation:
+    spec: openapi.OperationSpec
+    handler: OperationHandler | None
+
+
+def _text(status: int, text: str, **kw: Any) -> HttpResponse:
+    return HttpResponse(status, text.encode(), "text/plain", close=status >= 400, **kw)
+
+
+class RestApp:
+    """Answers HTTP requests for the loaded API units over one cluster backend."""
+
+    def __init__(
+        self,
+        *,
+        units: Sequence[ApiUnit],
+        auth_plugins: Sequence[AuthPlugin],
+        cluster: Cluster,
+        executor: Executor | None = None,
+    ) -> None:
+        self.units = tuple(units)
+        self.auth_plugins = list(auth_plugins)
+        self.cluster = cluster
+        self.executor = executor
+        self.health = health.HealthState()
+        self._routes: RouteTable[BoundOperation] = RouteTable()
+        for spec in openapi.operations(self.units):
+            handler = OPERATIONS.get(operation_key(spec.method, spec.path))
+            route = compile_route(
+                spec.method, spec.path, BoundOperation(spec, handler), spec.path_params
+            )
+            self._routes.add(route)
+        self._document = openapi.document(self.units)
+        self._document_bytes: dict[Format, bytes] = {}
+
+    async def __call__(self, request: HttpRequest, peer: PeerInfo) -> HttpResponse:
+        if request.method == "GET" and request.path.rstrip("/") in health.PATHS:
+            return health.answer(request.path.rstrip("/"), self.health, self.cluster)
+        try:
+            identity = authenticate_request(self.auth_plugins, request, peer)
+        except AuthRejected as exc:
+            log.info(
+                "[%s] %s %s: authentication failure: %s",
+                peer.address,
+                request.method,
+                request.path,
+                exc.reason,
+            )
+            return _text(401, f"{AUTH_FAILURE_TEXT}: {exc.reason}")
+        try:
+            fmt, content_type = response_format(request.headers.get("accept"))
+        except UnknownMimeType as exc:
+            return _text(415, exc.text)
+        log.debug(
+            "[%s] %s %s as %s", peer.address, request.method, request.path, identity.user_name
+        )
+        if request.path.rstrip("/") in OPENAPI_PATHS or request.path == "/openapi/v3/":
+            if request.method != "GET":
+                return _text(405, TEXT_BAD_METHOD, headers=[("Allow", "GET")])
+            return HttpResponse(200, self._document_as(fmt), content_type)
+        match = self._routes.lookup(request.method, request.path)
+        if match.kind is Match.NONE:
+            return _text(404, TEXT_NOT_FOUND)
+        if match.kind is Match.PATH_ONLY:
+            return _text(405, TEXT_BAD_METHOD, headers=[("Allow", ", ".join(match.allowed))])
+        assert match.route is not None and match.params is not None
+        bound = match.route.target
+        query = self._parse_query(request, bound.spec.unit)
+        if isinstance(query, HttpResponse):
+            return query
+        envelope = self._envelope(bound.spec.unit, identity, peer)
+        payload = await self._call(bound, identity, match.params, query, envelope)
+        status = envelope.status
+        body = dump(envelope.render(payload), fmt)
+        return HttpResponse(status, body, content_type, close=status >= 400)
+
+    def _document_as(self, fmt: Format) -> bytes:
+        data = self._document_bytes.get(fmt)
+        if data is None:
+            data = self._document_bytes[fmt] = dump(self._document, fmt)
+        return data
+
+    def _parse_query(self, request: HttpRequest, unit: ApiUnit) -> dict[str, Any] | HttpResponse:
+        """The operation's query: the body if there is one, else the URL query."""
+        if request.body:
+            if unit.generation == GENERATION_2205 and request.method != "POST":
+                return _text(400, TEXT_BODY_NOT_POST)
+            if request.query:
+                return _text(400, TEXT_BODY_AND_QUERY)
+            try:
+                fmt = request_format(request.headers.get("content-type"), request.body)
+            except UnknownMimeType as exc:
+                return _text(415, exc.text)
+            data = request.body
+        else:
+            fmt, data = Format.URLENCODED, request.query.encode("latin-1")
+        try:
+            parsed = load(data, fmt)
+        except ParseError as exc:
+            log.info("unparsable query for %s %s: %s", request.method, request.path, exc)
+            return _text(400, TEXT_BAD_QUERY)
+        if parsed is None:
+            return {}
+        if not isinstance(parsed, dict):
+            return _text(400, f"{TEXT_BAD_QUERY} Expected an object, got {type(parsed).__name__}")
+        return parsed
+
+    def _envelope(self, unit: ApiUnit, identity: Identity, peer: PeerInfo) -> Envelope:
+        version = self.cluster.version
+        release = SlurmRelease(version.major, version.minor, version.micro, self.cluster.name)
+        client = ClientInfo(peer.address, identity.user_name, _group_name(identity.gid))
+        return Envelope(unit=unit, release=release, client=client)
+
+    async def _call(
+        self,
+        bound: BoundOperation,
+        identity: Identity,
+        params: Any,
+        query: dict[str, Any],
+        envelope: Envelope,
+    ) -> dict[str, Any] | None:
+        if bound.handler is None:
+            envelope.error(
+                Errno.NOT_IMPLEMENTED,
+                f"{bound.spec.method} {bound.spec.path} is not implemented by this daemon yet",
+                bound.spec.operation_id,
+            )
+            return None
+        call = OperationCall(
+            identity=identity,
+            version=bound.spec.unit.version,
+            params=params,
+            query=query,
+            envelope=envelope,
+            cluster=self.cluster,
+            executor=self.executor,
+        )
+        try:
+            return await bound.handler(call)
+        except SlurmError as exc:
+            envelope.add_slurm_error(exc)
+            return None
+
+
+def _group_name(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)

@@ -1,0 +1,35 @@
+"""What an operation handler receives: one canonical, version-tagged call."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from slurmrestd.api.envelope import Envelope
+from slurmrestd.auth.base import Identity
+from slurmrestd.cluster.base import Cluster
+
+R = TypeVar("R")
+
+
+@dataclass(slots=True)
+class OperationCall:
+    identity: Identity
+    version: str  # e.g. "v0.0.38", "dbv0.0.38", "v0.0.46"
+    params: Mapping[str, Any]  # typed path parameters
+    query: Mapping[str, Any]  # parsed body if present, else URL query
+    envelope: Envelope
+    cluster: Cluster
+    executor: Executor | None = None
+
+    async def run_blocking(self, func: Callable[..., R], *args: Any) -> R:
+        """Run blocking work (subprocess, SQLite) on the -t thread pool."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, func, *args)
+
+    @property
+    def api_number(self) -> int:
+        """The minor API number: 38 for v0.0.38/dbv0.0.38, 46 for v0.0.46."""
+        return int(self.version.rsplit(".", 1)[1])

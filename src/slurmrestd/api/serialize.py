@@ -1,0 +1,60 @@
+"""Serializers: JSON (orjson) and YAML out; JSON, YAML and url-encoded in."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+import yaml
+
+from slurmrestd.api.mime import Format
+
+_YamlDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class ParseError(Exception):
+    """A request body or query could not be parsed (HTTP 400)."""
+
+
+def dump(value: Any, fmt: Format) -> bytes:
+    """Serialize a response document."""
+    if fmt is Format.YAML:
+        return yaml.dump(
+            value, Dumper=_YamlDumper, sort_keys=False, allow_unicode=True, explicit_start=True
+        ).encode()
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2)
+
+
+def load(data: bytes, fmt: Format) -> Any:
+    """Parse a request body or URL query.
+
+    Raises:
+        ParseError: the bytes are not valid in that format.
+    """
+    try:
+        if fmt is Format.JSON:
+            return orjson.loads(data)
+        if fmt is Format.YAML:
+            return yaml.load(data, Loader=_YamlLoader)
+        return load_urlencoded(data.decode("utf-8"))
+    except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
+        raise ParseError(str(exc)) from None
+
+
+def load_urlencoded(text: str) -> dict[str, str | None]:
+    """Parse `a=1&b&c=x` into a dict; a key without `=` maps to None (like upstream)."""
+    result: dict[str, str | None] = {}
+    if not text:
+        return result
+    for item in text.split("&"):
+        if not item:
+            continue
+        if "=" not in item:
+            key = parse_qsl(item + "=", keep_blank_values=True, strict_parsing=True)[0][0]
+            result[key] = None
+            continue
+        key, value = parse_qsl(item, keep_blank_values=True, strict_parsing=True)[0]
+        result[key] = value
+    return result

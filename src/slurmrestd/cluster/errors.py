@@ -1,0 +1,264 @@
+"""SlurmError and the table of Slurm error numbers with their stable texts.
+
+Clients match on these strings, so they live here once. Numbers and texts are
+Slurm's (slurm_errno.h / slurm_strerror), taken as facts.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Errno(enum.IntEnum):
+    UNSPECIFIED = -1
+    SUCCESS = 0
+    EPERM = 1
+    EINVAL = 22
+    PROTOCOL_AUTHENTICATION_ERROR = 1007
+    COMMUNICATIONS_CONNECTION_ERROR = 1001
+    COMMUNICATIONS_RECEIVE_ERROR = 1003
+    SOCKET_TIMEOUT = 5004
+    INVALID_PARTITION_NAME = 2000
+    ACCESS_DENIED = 2002
+    JOB_MISSING_REQUIRED_PARTITION_GROUP = 2003
+    REQUESTED_NODES_NOT_IN_PARTITION = 2004
+    TOO_MANY_REQUESTED_CPUS = 2005
+    INVALID_NODE_COUNT = 2006
+    ERROR_ON_DESC_TO_RECORD_COPY = 2007
+    JOB_MISSING_SIZE_SPECIFICATION = 2008
+    JOB_SCRIPT_MISSING = 2009
+    USER_ID_MISSING = 2010
+    DUPLICATE_JOB_ID = 2011
+    PATHNAME_TOO_LONG = 2012
+    NOT_TOP_PRIORITY = 2013
+    REQUESTED_NODE_CONFIG_UNAVAILABLE = 2014
+    REQUESTED_PART_CONFIG_UNAVAILABLE = 2015
+    NODES_BUSY = 2016
+    INVALID_JOB_ID = 2017
+    INVALID_NODE_NAME = 2018
+    WRITING_TO_FILE = 2019
+    TRANSITION_STATE_NO_UPDATE = 2020
+    ALREADY_DONE = 2021
+    INTERCONNECT_FAILURE = 2022
+    BAD_DIST = 2023
+    JOB_PENDING = 2024
+    BAD_TASK_COUNT = 2025
+    INVALID_JOB_CREDENTIAL = 2026
+    IN_STANDBY_MODE = 2027
+    INVALID_NODE_STATE = 2028
+    INVALID_FEATURE = 2029
+    INVALID_AUTHTYPE_CHANGE = 2030
+    ACTIVE_FEATURE_NOT_SUBSET = 2031
+    INVALID_SCHEDTYPE_CHANGE = 2032
+    INVALID_SELECTTYPE_CHANGE = 2033
+    INVALID_SWITCHTYPE_CHANGE = 2034
+    FRAGMENTATION = 2035
+    NOT_SUPPORTED = 2036
+    DISABLED = 2037
+    DEPENDENCY = 2038
+    BATCH_ONLY = 2039
+    LICENSES_UNAVAILABLE = 2040
+    JOB_HELD = 2041
+    INVALID_CRED_TYPE_CHANGE = 2042
+    INVALID_TASK_MEMORY = 2043
+    INVALID_ACCOUNT = 2044
+    INVALID_PARENT_ACCOUNT = 2045
+    SAME_PARENT_ACCOUNT = 2046
+    INVALID_LICENSES = 2047
+    NEED_RESTART = 2048
+    ACCOUNTING_POLICY = 2049
+    INVALID_TIME_LIMIT = 2050
+    RESERVATION_ACCESS = 2051
+    RESERVATION_INVALID = 2052
+    INVALID_TIME_VALUE = 2053
+    RESERVATION_BUSY = 2054
+    RESERVATION_NOT_USABLE = 2055
+    INVALID_WCKEY = 2056
+    RESERVATION_OVERLAP = 2057
+    PORTS_BUSY = 2058
+    PORTS_INVALID = 2059
+    PROLOG_RUNNING = 2060
+    NO_STEPS = 2061
+    INVALID_QOS = 2066
+    QOS_PREEMPTION_LOOP = 2067
+    NODE_NOT_AVAIL = 2068
+    INVALID_CPU_COUNT = 2069
+    PARTITION_NOT_AVAIL = 2070
+    CIRCULAR_DEPENDENCY = 2071
+    INVALID_GRES = 2072
+    JOB_NOT_PENDING = 2073
+    QOS_THRES = 2074
+    PARTITION_IN_USE = 2075
+    STEP_LIMIT = 2076
+    JOB_SUSPENDED = 2077
+    CAN_NOT_START_IMMEDIATELY = 2078
+    INTERCONNECT_BUSY = 2079
+    RESERVATION_EMPTY = 2080
+    INVALID_ARRAY = 2081
+    RESERVATION_NAME_DUP = 2082
+    JOB_STARTED = 2083
+    JOB_FINISHED = 2084
+    JOB_NOT_RUNNING = 2085
+    JOB_NOT_PENDING_NOR_RUNNING = 2086
+    JOB_NOT_SUSPENDED = 2087
+    JOB_NOT_FINISHED = 2088
+    TRIGGER_DUP = 2089
+    INTERNAL = 2090
+    INVALID_BURST_BUFFER_CHANGE = 2091
+    BURST_BUFFER_PERMISSION = 2092
+    BURST_BUFFER_LIMIT = 2093
+    INVALID_BURST_BUFFER_REQUEST = 2094
+    PRIO_RESET_FAIL = 2095
+    CANNOT_MODIFY_CRON_JOB = 2096
+    INVALID_JOB_CONTAINER_CHANGE = 2097
+    CANNOT_CANCEL_CRON_JOB = 2098
+    INVALID_MCS_LABEL = 2099
+    BURST_BUFFER_WAIT = 2100
+    PARTITION_DOWN = 2101
+    DUPLICATE_GRES = 2102
+    JOB_SETTING_DB_INX = 2103
+    RSV_ALREADY_STARTED = 2104
+    SUBMISSIONS_DISABLED = 2105
+    NOT_HET_JOB = 2106
+    NOT_HET_JOB_LEADER = 2107
+    NOT_WHOLE_HET_JOB = 2108
+    CORE_RESERVATION_UPDATE = 2109
+    DUPLICATE_STEP_ID = 2110
+    INVALID_CORE_CNT = 2111
+    X11_NOT_AVAIL = 2112
+    GROUP_ID_MISSING = 2113
+    BATCH_CONSTRAINT = 2114
+    INVALID_TRES = 2115
+    INVALID_TRES_BILLING_WEIGHTS = 2116
+    INVALID_JOB_DEFAULTS = 2117
+    RESERVATION_MAINT = 2118
+    INVALID_GRES_TYPE = 2119
+    REBOOT_IN_PROGRESS = 2120
+    MULTI_KNL_CONSTRAINT = 2121
+    UNSUPPORTED_GRES = 2122
+    INVALID_NICE = 2123
+    INVALID_TIME_MIN_LIMIT = 2124
+    DEFER = 2125
+    CONFIGLESS_DISABLED = 2126
+    ENVIRONMENT_MISSING = 2127
+    RESERVATION_NO_SKIP = 2128
+    RESERVATION_USER_GROUP = 2129
+    PARTITION_ASSOC = 2130
+    IN_STANDBY_USE_BACKUP = 2131
+    BAD_THREAD_PER_CORE = 2132
+    INVALID_PREFER = 2133
+    INSUFFICIENT_GRES = 2134
+    REST_INVALID_QUERY = 9000
+    REST_FAIL_PARSING = 9001
+    REST_INVALID_JOBS_DESC = 9002
+    REST_EMPTY_RESULT = 9003
+    REST_MISSING_UID = 9004
+    REST_MISSING_GID = 9005
+    DATA_PATH_NOT_FOUND = 9200
+    DATA_PTR_NULL = 9201
+    DATA_CONV_FAILED = 9202
+    DATA_REGEX_COMPILE = 9203
+    DATA_UNKNOWN_MIME_TYPE = 9204
+    DATA_TOO_LARGE = 9205
+    DATA_FLAGS_INVALID_TYPE = 9206
+    DATA_FLAGS_INVALID = 9207
+    DATA_EXPECTED_LIST = 9208
+    DATA_EXPECTED_DICT = 9209
+    DATA_AMBIGUOUS_MODIFY = 9210
+    DATA_AMBIGUOUS_QUERY = 9211
+    DATA_PARSE_NOTHING = 9212
+    DATA_INVALID_PARSER = 9213
+    DATA_PARSING_DEPTH = 9214
+    DB_CONNECTION = 7000
+    JOBS_RUNNING_ON_ASSOC = 7001
+    CLUSTER_DELETED = 7002
+    ONE_CHANGE = 7003
+    BAD_NAME = 7004
+    OVER_ALLOCATE = 7005
+    RESULT_TOO_LARGE = 7006
+    DB_QUERY_TOO_WIDE = 7007
+    DB_CONNECTION_INVALID = 7008
+    NO_REMOVE_DEFAULT_ACCOUNT = 7009
+    AUTH_CRED_INVALID = 6000
+    AUTH_BADARG = 6002
+    AUTH_UNPACK = 6007
+    AUTH_SKIP = 6008
+    AUTH_UNABLE_TO_GENERATE_TOKEN = 6009
+    NOT_IMPLEMENTED = 9300  # ours: an operation this daemon does not serve yet
+
+
+# Default texts (as slurm_strerror gives them) for the numbers clients see.
+ERROR_TEXT: dict[int, str] = {
+    Errno.UNSPECIFIED: "Unspecified error",
+    Errno.SUCCESS: "No error",
+    Errno.EPERM: "Operation not permitted",
+    Errno.EINVAL: "Invalid argument",
+    Errno.PROTOCOL_AUTHENTICATION_ERROR: "Protocol authentication error",
+    Errno.COMMUNICATIONS_CONNECTION_ERROR: "Communication connection failure",
+    Errno.COMMUNICATIONS_RECEIVE_ERROR: "Communication receive failure",
+    Errno.SOCKET_TIMEOUT: "Socket timed out on send/recv operation",
+    Errno.INVALID_PARTITION_NAME: "Invalid partition name specified",
+    Errno.ACCESS_DENIED: "Access/permission denied",
+    Errno.JOB_SCRIPT_MISSING: "Job script not specified",
+    Errno.INVALID_NODE_COUNT: "Node count specification invalid",
+    Errno.INVALID_JOB_ID: "Invalid job id specified",
+    Errno.INVALID_NODE_NAME: "Invalid node name specified",
+    Errno.ALREADY_DONE: "Job/step already completing or completed",
+    Errno.JOB_PENDING: "Job is pending execution",
+    Errno.INVALID_NODE_STATE: "Invalid node state specified",
+    Errno.NOT_SUPPORTED: "Requested operation not supported on this system",
+    Errno.DEPENDENCY: "Job dependency problem",
+    Errno.JOB_HELD: "Job is in held state, pending scheduler release",
+    Errno.INVALID_ACCOUNT: "Invalid account or account/partition combination specified",
+    Errno.INVALID_LICENSES: "Invalid license specification",
+    Errno.INVALID_TIME_LIMIT: "Invalid time limit specified",
+    Errno.RESERVATION_INVALID: "Invalid reservation",
+    Errno.INVALID_TIME_VALUE: "Invalid time specified",
+    Errno.INVALID_WCKEY: "Invalid wckey specification",
+    Errno.INVALID_QOS: "Invalid qos specification",
+    Errno.JOB_NOT_PENDING: "Job is no longer pending execution",
+    Errno.INVALID_ARRAY: "Invalid job array specification",
+    Errno.RESERVATION_NAME_DUP: "Duplicate reservation name",
+    Errno.JOB_NOT_RUNNING: "Job is not running",
+    Errno.JOB_FINISHED: "Job has already finished",
+    Errno.INVALID_NICE: "Invalid nice value",
+    Errno.ENVIRONMENT_MISSING: "Job environment is missing",
+    Errno.REST_INVALID_QUERY: "Query empty or not RFC7320 compliant",
+    Errno.REST_FAIL_PARSING: "Failure during parsing",
+    Errno.REST_INVALID_JOBS_DESC: (
+        "Jobs description entry not found, empty or not dictionary or list"
+    ),
+    Errno.REST_EMPTY_RESULT: "Nothing found with query",
+    Errno.REST_MISSING_UID: "Missing UNIX user",
+    Errno.REST_MISSING_GID: "Missing UNIX group",
+    Errno.DATA_PATH_NOT_FOUND: "Unable to resolve path",
+    Errno.DATA_CONV_FAILED: "Unable to convert Data type",
+    Errno.DATA_UNKNOWN_MIME_TYPE: "Unknown MIME type",
+    Errno.DATA_TOO_LARGE: "Data too large",
+    Errno.DATA_EXPECTED_LIST: "Expected data list",
+    Errno.DATA_EXPECTED_DICT: "Expected data dictionary",
+    Errno.DATA_PARSE_NOTHING: "Request parsing failed: nothing to parse",
+    Errno.DB_CONNECTION: "Unable to connect to database",
+    Errno.BAD_NAME: "The name given contains invalid characters",
+    Errno.AUTH_CRED_INVALID: "Invalid authentication credential",
+    Errno.NOT_IMPLEMENTED: "Operation not implemented by this daemon",
+}
+
+
+def error_text(number: int) -> str:
+    """Slurm's text for an error number ("Unknown error N" if not tabled)."""
+    return ERROR_TEXT.get(number, f"Unknown error {number}")
+
+
+class SlurmError(Exception):
+    """A failure in Slurm's terms: error number, description, and where it arose."""
+
+    def __init__(self, errno: int, description: str = "", source: str = "") -> None:
+        super().__init__(description or error_text(errno))
+        self.errno = int(errno)
+        self.description = description
+        self.source = source
+
+    @property
+    def text(self) -> str:
+        return error_text(self.errno)

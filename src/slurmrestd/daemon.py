@@ -1,0 +1,257 @@
+"""Start-up order, signals and the run loop of the daemon.
+
+configure (options, slurm.conf, plugins) -> privileges and security checks ->
+bind listeners (or take stdin/stdout) -> serve until SIGINT/SIGTERM -> graceful
+stop. Each step fails early with upstream's `fatal:` line and exit status 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import pwd
+import signal
+import socket
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from slurmrestd import auth, security
+from slurmrestd.api import openapi, plugins
+from slurmrestd.api.app import RestApp
+from slurmrestd.api.mime import Format
+from slurmrestd.api.serialize import dump
+from slurmrestd.auth.base import AuthContext, AuthPlugin
+from slurmrestd.auth.tokens import KeyConfigError
+from slurmrestd.cli import Options
+from slurmrestd.cluster.base import Cluster
+from slurmrestd.cluster.embedded import EmbeddedCluster
+from slurmrestd.http.inetd import InetdError, serve_stdio
+from slurmrestd.http.limits import HttpLimits
+from slurmrestd.http.listeners import (
+    ListenError,
+    UnixAddress,
+    bind_tcp,
+    bind_unix,
+    inherited_sockets,
+    parse_listen_address,
+)
+from slurmrestd.http.server import HttpServer
+from slurmrestd.logs import fatal, setup_logging
+from slurmrestd.slurmconf import SlurmConf, SlurmConfError, parse_file
+
+log = logging.getLogger("slurmrestd")
+
+DEFAULT_SLURM_CONF = "/etc/slurm/slurm.conf"
+SHUTDOWN_GRACE_S = 30.0
+INETD_THREADS = 2
+
+
+class StartupError(Exception):
+    """Configuration that cannot be served; reported as fatal."""
+
+
+@dataclass
+class Daemon:
+    """Everything built at start-up that a reload (SIGHUP) may refresh."""
+
+    options: Options
+    conf: SlurmConf | None
+    auth_plugins: list[AuthPlugin]
+    units: tuple[plugins.ApiUnit, ...]
+    unix_paths: list[str] = field(default_factory=list)
+
+    def reload(self, cluster: Cluster) -> None:
+        """Re-read slurm.conf and JWT keys; keep the old ones on any error."""
+        try:
+            conf = load_conf(self.options)
+            context = auth_context(conf, self.options)
+            for plugin in self.auth_plugins:
+                plugin.reload(context)
+            cluster.reload()
+        except (SlurmConfError, KeyConfigError, OSError) as exc:
+            log.error("reload failed, keeping the previous configuration: %s", exc)
+            return
+        self.conf = conf
+        log.info("configuration reloaded")
+
+
+def load_conf(options: Options) -> SlurmConf | None:
+    """slurm.conf from -f / SLURM_CONF, else the default path if it exists."""
+    path = options.conf_file
+    if path is None:
+        if not os.path.exists(DEFAULT_SLURM_CONF):
+            return None
+        path = DEFAULT_SLURM_CONF
+    return parse_file(path)
+
+
+def auth_context(conf: SlurmConf | None, options: Options | None = None) -> AuthContext:
+    """Facts for auth plugins, about the identity the daemon runs as after -u/-g."""
+    uid, gid = os.getuid(), os.getgid()
+    if options is not None and options.user is not None:
+        entry = security.resolve_user(options.user)
+        uid, gid = entry.pw_uid, entry.pw_gid
+    if options is not None and options.group is not None:
+        gid = security.resolve_group(options.group).gr_gid
+    try:
+        user = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        user = str(uid)
+    return AuthContext(
+        daemon_uid=uid,
+        daemon_gid=gid,
+        daemon_user=user,
+        slurm_user=conf.slurm_user if conf is not None else None,
+        auth_alt_parameters=conf.get("AuthAltParameters") if conf is not None else None,
+    )
+
+
+def load_auth_plugins(options: Options, context: AuthContext) -> list[AuthPlugin]:
+    """-a plugins in order; by default local, plus jwt when a key is configured."""
+    if options.auth_types is not None:
+        names = auth.plugin_names(options.auth_types)
+        return [auth.load_plugin(name, context) for name in names]
+    loaded: list[AuthPlugin] = [auth.load_plugin("rest_auth/local", context)]
+    try:
+        loaded.append(auth.load_plugin("rest_auth/jwt", context))
+    except KeyConfigError as exc:
+        log.info("rest_auth/jwt not loaded: %s", exc)
+    return loaded
+
+
+def print_list(kind: str) -> int:
+    """-a/-s/-d list: header on stderr, one name per line on stdout (as 24.11+)."""
+    header, names = {
+        "auth": ("Possible REST authentication plugins:", tuple(auth.AUTH_PLUGINS)),
+        "openapi": ("Possible OpenAPI plugins:", plugins.OPENAPI_PLUGINS),
+        "data_parser": ("Possible data_parser plugins:", plugins.DATA_PARSERS),
+    }[kind]
+    print(f"slurmrestd: {header}", file=sys.stderr, flush=True)
+    for name in names:
+        print(name)
+    return 0
+
+
+def make_cluster(options: Options, conf: SlurmConf | None) -> Cluster:
+    if options.backend == "slurm":
+        raise StartupError("the slurm backend is not available in this build yet")
+    return EmbeddedCluster(conf)
+
+
+def bind_listeners(options: Options, daemon: Daemon) -> list[socket.socket]:
+    sockets = inherited_sockets(os.environ)
+    for spec in options.listen:
+        address = parse_listen_address(spec)
+        if isinstance(address, UnixAddress):
+            sockets.append(bind_unix(address))
+            daemon.unix_paths.append(address.path)
+        else:
+            sockets.extend(bind_tcp(address))
+    if not sockets:
+        raise StartupError("no listening sockets")
+    return sockets
+
+
+def run(options: Options) -> int:
+    """Run the daemon; returns the process exit status."""
+    setup_logging(options.debug_level)
+    try:
+        list_kind = options.wants_list()
+        if list_kind is not None:
+            return print_list(list_kind)
+        if options.auth_types is not None:
+            auth.plugin_names(options.auth_types)  # unknown names are fatal early
+        units = plugins.resolve(options.openapi_plugins, options.data_parsers)
+        if options.generate_openapi_spec:
+            sys.stdout.buffer.write(dump(openapi.document(units), Format.JSON) + b"\n")
+            return 0
+        conf = load_conf(options)
+        # Keys are read before privileges drop, so a root-started daemon with -u
+        # can use a key file only root and SlurmUser may read.
+        auth_plugins = load_auth_plugins(options, auth_context(conf, options))
+        security.drop_privileges(options.user, options.group)
+        if "disable_user_check" not in options.security:
+            security.check_user(conf.slurm_user if conf is not None else None)
+        security.lock_down(options.security)
+        daemon = Daemon(options, conf, auth_plugins, units)
+        cluster = make_cluster(options, conf)
+        return asyncio.run(_serve(daemon, cluster))
+    except (
+        auth.UnknownAuthPlugin,
+        plugins.PluginError,
+        security.SecurityError,
+        SlurmConfError,
+        KeyConfigError,
+        ListenError,
+        InetdError,
+        StartupError,
+    ) as exc:
+        return fatal(str(exc))
+
+
+async def _serve(daemon: Daemon, cluster: Cluster) -> int:
+    options = daemon.options
+    loop = asyncio.get_running_loop()
+    threads = INETD_THREADS if options.inetd else options.threads
+    executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="worker")
+    loop.set_default_executor(executor)
+    app = RestApp(
+        units=daemon.units, auth_plugins=daemon.auth_plugins, cluster=cluster, executor=executor
+    )
+    limits = HttpLimits(
+        max_connections=options.max_connections,
+        read_timeout=options.read_timeout,
+        idle_timeout=options.idle_timeout,
+    )
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, _on_stop_signal, signum, stop)
+    loop.add_signal_handler(signal.SIGHUP, daemon.reload, cluster)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        if options.inetd:
+            return await _serve_inetd(app, limits, stop)
+        server = HttpServer(app, limits)
+        server.start(bind_listeners(options, daemon))
+        app.health.ready = True
+        await stop.wait()
+        app.health.stopping = True
+        await server.shutdown(SHUTDOWN_GRACE_S)
+        log.info("shut down cleanly")
+        return 0
+    finally:
+        for path in daemon.unix_paths:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        cluster.close()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def _serve_inetd(app: RestApp, limits: HttpLimits, stop: asyncio.Event) -> int:
+    app.health.ready = True
+    serving = asyncio.ensure_future(serve_stdio(app, limits))
+    stopping = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if serving not in done:
+        # Signalled: let the connection answer what it owes, within the grace time.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(serving), SHUTDOWN_GRACE_S)
+        return 0
+    stopping.cancel()
+    connection = serving.result()
+    if connection.protocol_error is not None:
+        log.error(
+            "inetd connection ended with HTTP %d: %s",
+            connection.protocol_error.status,
+            connection.protocol_error.text,
+        )
+        return 1
+    return 0
+
+
+def _on_stop_signal(signum: int, stop: asyncio.Event) -> None:
+    log.info("caught %s. Shutting down.", signal.Signals(signum).name)
+    stop.set()
