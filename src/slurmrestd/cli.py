@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from slurmrestd import __version__
+from slurmrestd import version_text
 from slurmrestd.http.limits import DEFAULT_MAX_CONNECTIONS, IDLE_TIMEOUT_S, READ_TIMEOUT_S
 
 DEFAULT_THREADS = 20
@@ -240,10 +240,6 @@ def parse_options(argv: Sequence[str], environ: Mapping[str, str]) -> Options:
         show_version=args.version,
         generate_openapi_spec=args.generate,
     )
-
-
-def version_text() -> str:
-    return f"slurmrestd-py {__version__}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

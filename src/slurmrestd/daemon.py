@@ -18,7 +18,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from slurmrestd import auth, security
+from slurmrestd import auth, security, version_text
 from slurmrestd.api import openapi, plugins
 from slurmrestd.api.app import RestApp
 from slurmrestd.api.mime import Format
@@ -166,8 +166,11 @@ def run(options: Options) -> int:
             auth.plugin_names(options.auth_types)  # unknown names are fatal early
         units = plugins.resolve(options.openapi_plugins, options.data_parsers)
         if options.generate_openapi_spec:
-            sys.stdout.buffer.write(dump(openapi.document(units), Format.JSON) + b"\n")
+            document = openapi.document(units, info_version=version_text())
+            sys.stdout.buffer.write(dump(document, Format.JSON) + b"\n")
             return 0
+        # Spec files are read now, before privileges drop: nothing is read lazily later.
+        openapi.document(units)
         conf = load_conf(options)
         # Keys are read before privileges drop, so a root-started daemon with -u
         # can use a key file only root and SlurmUser may read.

@@ -113,6 +113,19 @@ def test_document_equals_reference(plugins, parsers, reference):
     assert upstream_normalise(served) == upstream_normalise(load_reference(reference))
 
 
+def test_fields_named_description_are_kept():
+    # Upstream's rule would also drop these schema fields; they are data (account.description
+    # is even `required`), so we keep them, stripped of their own prose.
+    schemas = document(resolve(["v0.0.38", "dbv0.0.38"], None))["components"]["schemas"]
+    kept = {n for n, s in schemas.items() if "description" in s.get("properties", {})}
+    assert kept == {"dbv0.0.38_account", "dbv0.0.38_qos", "dbv0.0.38_error"}
+    assert schemas["dbv0.0.38_account"]["properties"]["description"] == {"type": "string"}
+    account = document(resolve(["slurmdbd"], ["v0.0.46"]))["components"]["schemas"][
+        "v0.0.46_account"
+    ]
+    assert "description" in account["required"] and "description" in account["properties"]
+
+
 @needs_reference
 @pytest.mark.parametrize("minor", range(4))
 def test_util_adds_nothing_before_v0_0_44(minor):

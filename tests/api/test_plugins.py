@@ -142,7 +142,8 @@ def test_known_flags_are_accepted_and_ignored(name):
 def test_unknown_flags_are_rejected(name):
     with pytest.raises(UnknownPluginError) as info:
         resolve(None, [name])
-    assert info.value.kind == "data_parser flag"
+    assert (info.value.kind, info.value.name) == ("data_parser flag", name)
+    assert repr(name) in str(info.value)
     assert "fast" in str(info.value) and "prefer_refs" in str(info.value)
 
 

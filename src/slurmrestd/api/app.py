@@ -15,6 +15,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
+from slurmrestd import version_text
 from slurmrestd.api import health, openapi
 from slurmrestd.api.call import OperationCall
 from slurmrestd.api.envelope import ClientInfo, Envelope, SlurmRelease
@@ -77,7 +78,7 @@ class RestApp:
                 spec.method, spec.path, BoundOperation(spec, handler), spec.path_params
             )
             self._routes.add(route)
-        self._document = openapi.document(self.units)
+        self._document = openapi.document(self.units, info_version=version_text())
         self._document_bytes: dict[Format, bytes] = {}
 
     async def __call__(self, request: HttpRequest, peer: PeerInfo) -> HttpResponse:

@@ -16,6 +16,8 @@ GENERATION_23_11 = "23.11+"
 
 OPENAPI_PREFIX = "openapi/"
 DATA_PARSER_PREFIX = "data_parser/"
+# UnknownPluginError.kind for a bad `+flag`; its name is the whole entry ("v0.0.42+bogus").
+FLAG_KIND = "data_parser flag"
 
 # `-s list` / `-d list` order: legacy plugins first, then today's plugins and parsers.
 OPENAPI_PLUGINS: tuple[str, ...] = (
@@ -79,9 +81,11 @@ class UnknownPluginError(PluginError):
 
     def __str__(self) -> str:
         choices = ", ".join(self.valid)
+        if self.kind == FLAG_KIND:
+            return f"unknown {self.kind} in {self.name!r}; valid flags: {choices}"
         if not self.name:
             return f"no {self.kind} plugin given; valid: {choices}"
-        return f"unknown {self.kind} {self.name!r}; valid: {choices}"
+        return f"unknown {self.kind} plugin {self.name!r}; valid: {choices}"
 
 
 class NoOperationsError(PluginError):
@@ -113,7 +117,7 @@ def _data_parser(name: str) -> str:
     base, *flags = name.strip().split("+")
     for flag in flags:
         if flag.lower() not in DATA_PARSER_FLAGS:
-            raise UnknownPluginError("data_parser flag", flag, sorted(DATA_PARSER_FLAGS))
+            raise UnknownPluginError(FLAG_KIND, name, sorted(DATA_PARSER_FLAGS))
     full = base if base.startswith(DATA_PARSER_PREFIX) else DATA_PARSER_PREFIX + base
     if full == DATA_PARSER_PREFIX + "latest":
         return LATEST_DATA_PARSER
