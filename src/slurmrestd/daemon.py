@@ -142,6 +142,7 @@ def make_cluster(options: Options, conf: SlurmConf | None) -> Cluster:
 
 
 def bind_listeners(options: Options, daemon: Daemon) -> list[socket.socket]:
+    """Sockets inherited from systemd plus one or more per listen address."""
     sockets = inherited_sockets(os.environ)
     for spec in options.listen:
         address = parse_listen_address(spec)
@@ -150,8 +151,6 @@ def bind_listeners(options: Options, daemon: Daemon) -> list[socket.socket]:
             daemon.unix_paths.append(address.path)
         else:
             sockets.extend(bind_tcp(address))
-    if not sockets:
-        raise StartupError("no listening sockets")
     return sockets
 
 
@@ -180,8 +179,10 @@ def run(options: Options) -> int:
             security.check_user(conf.slurm_user if conf is not None else None)
         security.lock_down(options.security)
         daemon = Daemon(options, conf, auth_plugins, units)
+        # No address and no inherited socket: inetd mode (stdin/stdout).
+        sockets = bind_listeners(options, daemon)
         cluster = make_cluster(options, conf)
-        return asyncio.run(_serve(daemon, cluster))
+        return asyncio.run(_serve(daemon, cluster, sockets))
     except (
         auth.UnknownAuthPlugin,
         plugins.PluginError,
@@ -195,10 +196,11 @@ def run(options: Options) -> int:
         return fatal(str(exc))
 
 
-async def _serve(daemon: Daemon, cluster: Cluster) -> int:
+async def _serve(daemon: Daemon, cluster: Cluster, sockets: list[socket.socket]) -> int:
     options = daemon.options
     loop = asyncio.get_running_loop()
-    threads = INETD_THREADS if options.inetd else options.threads
+    inetd = not sockets
+    threads = INETD_THREADS if inetd else options.threads
     executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="worker")
     loop.set_default_executor(executor)
     app = RestApp(
@@ -215,10 +217,10 @@ async def _serve(daemon: Daemon, cluster: Cluster) -> int:
     loop.add_signal_handler(signal.SIGHUP, daemon.reload, cluster)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     try:
-        if options.inetd:
+        if inetd:
             return await _serve_inetd(app, limits, stop)
         server = HttpServer(app, limits)
-        server.start(bind_listeners(options, daemon))
+        server.start(sockets)
         app.health.ready = True
         await stop.wait()
         app.health.stopping = True
