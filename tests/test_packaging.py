@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from e2e import harness
 
 UNITS = Path(__file__).resolve().parents[1] / "packaging" / "systemd"
