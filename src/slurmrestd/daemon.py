@@ -63,6 +63,12 @@ class Daemon:
     units: tuple[plugins.ApiUnit, ...]
     unix_paths: list[str] = field(default_factory=list)
 
+    def remove_unix_sockets(self) -> None:
+        """Remove the socket files this daemon created (not inherited ones)."""
+        for path in self.unix_paths:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
     def reload(self, cluster: Cluster) -> None:
         """Re-read slurm.conf and JWT keys; keep the old ones on any error."""
         try:
@@ -118,8 +124,15 @@ def load_auth_plugins(options: Options, context: AuthContext) -> list[AuthPlugin
     try:
         loaded.append(auth.load_plugin("rest_auth/jwt", context))
     except KeyConfigError as exc:
+        if _jwt_key_configured(context):
+            raise  # a key was asked for and cannot be used: never run without it silently
         log.info("rest_auth/jwt not loaded: %s", exc)
     return loaded
+
+
+def _jwt_key_configured(context: AuthContext) -> bool:
+    params = (context.auth_alt_parameters or "").lower().replace(" ", "")
+    return any(item.startswith(("jwt_key=", "jwks=")) for item in params.split(","))
 
 
 def print_list(kind: str) -> int:
@@ -179,9 +192,13 @@ def run(options: Options) -> int:
             security.check_user(conf.slurm_user if conf is not None else None)
         security.lock_down(options.security)
         daemon = Daemon(options, conf, auth_plugins, units)
-        # No address and no inherited socket: inetd mode (stdin/stdout).
-        sockets = bind_listeners(options, daemon)
         cluster = make_cluster(options, conf)
+        # No address and no inherited socket: inetd mode (stdin/stdout).
+        try:
+            sockets = bind_listeners(options, daemon)
+        except BaseException:
+            daemon.remove_unix_sockets()
+            raise
         return asyncio.run(_serve(daemon, cluster, sockets))
     except (
         auth.UnknownAuthPlugin,
@@ -228,9 +245,7 @@ async def _serve(daemon: Daemon, cluster: Cluster, sockets: list[socket.socket])
         log.info("shut down cleanly")
         return 0
     finally:
-        for path in daemon.unix_paths:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+        daemon.remove_unix_sockets()
         cluster.close()
         executor.shutdown(wait=False, cancel_futures=True)
 

@@ -289,3 +289,330 @@ def daemon_running(args: Sequence[str], **kw: object) -> Iterator[Daemon]:
 
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# Helpers for the CLI / security / auth / signal end-to-end tests.
+
+
+def ensure_user(name: str) -> pwd.struct_passwd:
+    """Another unprivileged system user (root only; created idempotently)."""
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        if not IS_ROOT:
+            raise
+    subprocess.run(
+        [
+            "useradd",
+            "--system",
+            "--no-create-home",
+            "--user-group",
+            "--shell",
+            "/usr/sbin/nologin",
+            name,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return pwd.getpwnam(name)
+
+
+_STDERR_PARTIAL: dict[int, bytes] = {}
+
+
+def wait_for_stderr(daemon: Daemon, pattern: str, timeout: float = 10.0) -> re.Match[str]:
+    """Read the running daemon's stderr until a line matches `pattern` (regex) or time is up.
+
+    Lines already collected count too. Raises AssertionError on timeout or exit.
+    """
+    regex = re.compile(pattern)
+    for line in daemon.stderr_lines:
+        match = regex.search(line)
+        if match:
+            return match
+    assert daemon.proc.stderr is not None
+    fd = daemon.proc.stderr.fileno()
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no stderr line matching {pattern!r}:\n{daemon.stderr}")
+            if not selector.select(remaining):
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise AssertionError(
+                    f"daemon closed stderr before logging {pattern!r}:\n{daemon.stderr}"
+                )
+            buffer = _STDERR_PARTIAL.pop(daemon.proc.pid, b"") + chunk
+            *lines, rest = buffer.split(b"\n")
+            if rest:
+                _STDERR_PARTIAL[daemon.proc.pid] = rest
+            found = None
+            for raw in lines:
+                text = raw.decode(errors="replace")
+                daemon.stderr_lines.append(text)
+                found = found or regex.search(text)
+            if found:
+                return found
+
+
+_CLIENT_SCRIPT = r"""
+import http.client, json, socket, sys
+path, method, url, headers = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+class C(http.client.HTTPConnection):
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(path)
+        self.sock = s
+c = C("localhost", timeout=10)
+c.request(method, url, headers=headers)
+r = c.getresponse()
+body = r.read()
+json.dump({"status": r.status, "body": body.decode("utf-8", "replace")}, sys.stdout)
+"""
+
+
+def unix_request_as(
+    path: str,
+    user: pwd.struct_passwd | None,
+    method: str,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[int, bytes]:
+    """One HTTP request over a UNIX socket from a child process running as `user`.
+
+    `user=None` runs the client as the test process itself. Only root can
+    switch users; the child gets the user's primary group and no others.
+    """
+    import json
+
+    kwargs: dict[str, object] = {}
+    if user is not None and (user.pw_uid != os.getuid() or user.pw_gid != os.getgid()):
+        kwargs = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            _CLIENT_SCRIPT,
+            path,
+            method,
+            url,
+            json.dumps(dict(headers or {})),
+        ],
+        capture_output=True,
+        timeout=20,
+        cwd="/",
+        **kwargs,  # type: ignore[arg-type]
+    )
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    answer = json.loads(proc.stdout)
+    return answer["status"], answer["body"].encode()
+
+
+# --------------------------------------------------------------------------
+# Helpers for the listen-mode, inetd and HTTP robustness tests (appended).
+
+
+def start_command(
+    command: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    expect_listeners: int = 1,
+    timeout: float = 20.0,
+    pass_fds: Sequence[int] = (),
+    preexec_fn: object = None,
+) -> Daemon:
+    """As start_daemon, for a command that execs the daemon (e.g. through `sh -c`)."""
+    proc = subprocess.Popen(
+        list(command),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(env) if env is not None else base_env(),
+        pass_fds=tuple(pass_fds),
+        preexec_fn=preexec_fn,  # type: ignore[arg-type]
+    )
+    daemon = Daemon(proc, [])
+    try:
+        wait_listening(daemon, expect_listeners, timeout)
+    except BaseException:
+        proc.kill()
+        proc.wait(5)
+        raise
+    return daemon
+
+
+def wait_listening(daemon: Daemon, expect_listeners: int, timeout: float) -> None:
+    """Read the daemon's stderr until it reports `expect_listeners` listening sockets."""
+    proc = daemon.proc
+    assert proc.stderr is not None
+    deadline = time.monotonic() + timeout
+    buffer = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stderr, selectors.EVENT_READ)
+        while len(daemon.addresses) < expect_listeners:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"daemon not ready in {timeout}s:\n{daemon.stderr}")
+            if not selector.select(remaining):
+                continue
+            chunk = os.read(proc.stderr.fileno(), 65536)
+            if not chunk:
+                proc.wait(5)
+                raise AssertionError(
+                    f"daemon exited with {proc.returncode} before listening:\n"
+                    f"{daemon.stderr}\n{buffer.decode(errors='replace')}"
+                )
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                text = line.decode(errors="replace")
+                daemon.stderr_lines.append(text)
+                match = LISTEN_RE.search(text)
+                if match:
+                    daemon.addresses.append(match.group(1))
+
+
+def has_ipv6_loopback() -> bool:
+    """Whether ::1 can be bound here (containers often have no IPv6)."""
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+def connect(address: tuple[str, int] | str, timeout: float = 10) -> socket.socket:
+    """A connected client socket to a TCP (host, port) or UNIX path address."""
+    if isinstance(address, str):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    else:
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+@dataclass
+class Exchange:
+    """What came back on one connection, and whether the server closed it."""
+
+    data: bytes
+    closed: bool  # the server closed (EOF or reset) before the deadline
+    reset: bool = False
+
+
+def read_until_close(sock: socket.socket, timeout: float) -> Exchange:
+    """Read until the peer closes or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return Exchange(b"".join(chunks), closed=False)
+        sock.settimeout(remaining)
+        try:
+            chunk = sock.recv(1 << 20)
+        except TimeoutError:
+            return Exchange(b"".join(chunks), closed=False)
+        except ConnectionResetError:
+            return Exchange(b"".join(chunks), closed=True, reset=True)
+        if not chunk:
+            return Exchange(b"".join(chunks), closed=True)
+        chunks.append(chunk)
+
+
+def exchange(address: tuple[str, int] | str, data: bytes, timeout: float = 10) -> Exchange:
+    """Send raw bytes (the server may stop reading early), read until close or timeout."""
+    with connect(address, timeout) as sock:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(data)
+        return read_until_close(sock, timeout)
+
+
+@dataclass
+class RawResponse:
+    version: str
+    status: int
+    headers: dict[str, str]  # lower-case names; last value wins
+    body: bytes
+
+
+def parse_responses(data: bytes, methods: Sequence[str] = ()) -> tuple[list[RawResponse], bytes]:
+    """Split a byte stream into complete HTTP/1.x responses; return them and the rest.
+
+    `methods` are the request methods in order (a HEAD answer has no body).
+    """
+    responses: list[RawResponse] = []
+    rest = data
+    while True:
+        head, sep, after = rest.partition(b"\r\n\r\n")
+        if not sep:
+            return responses, rest
+        lines = head.decode("latin-1").split("\r\n")
+        version, _, status_text = lines[0].partition(" ")
+        status = int(status_text.split(" ", 1)[0])
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        method = methods[len(responses)] if len(responses) < len(methods) else "GET"
+        length = 0
+        if status >= 200 and status not in (204, 304) and method != "HEAD":
+            length = int(headers.get("content-length", "0"))
+        if len(after) < length:
+            return responses, rest
+        responses.append(RawResponse(version, status, headers, after[:length]))
+        rest = after[length:]
+
+
+def read_responses(sock: socket.socket, count: int, timeout: float = 10) -> list[RawResponse]:
+    """Read exactly `count` final (non-1xx) responses off a kept-alive connection."""
+    deadline = time.monotonic() + timeout
+    buffer = b""
+    while True:
+        responses, _ = parse_responses(buffer)
+        final = [r for r in responses if r.status >= 200]
+        if len(final) >= count:
+            return final[:count]
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"{len(final)}/{count} responses in {timeout}s: {buffer[:300]!r}")
+        sock.settimeout(remaining)
+        try:
+            chunk = sock.recv(1 << 20)
+        except TimeoutError:
+            continue
+        if not chunk:
+            raise AssertionError(f"closed after {len(final)}/{count} responses: {buffer[:300]!r}")
+        buffer += chunk
+
+
+def get_request(path: str, token: str | None = None, *extra: str, version: str = "1.1") -> bytes:
+    """Bytes of a GET request; `extra` are whole header lines without CRLF."""
+    lines = [f"GET {path} HTTP/{version}", "Host: localhost"]
+    if token is not None:
+        lines.append(f"X-SLURM-USER-TOKEN: {token}")
+    lines.extend(extra)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def ping_status(address: tuple[str, int] | str, token: str | None, timeout: float = 10) -> int:
+    """Status of one `GET /slurm/v0.0.38/ping` with Connection: close (0 if no answer)."""
+    got = exchange(address, get_request("/slurm/v0.0.38/ping", token, "Connection: close"), timeout)
+    responses, _ = parse_responses(got.data)
+    return responses[0].status if responses else 0
