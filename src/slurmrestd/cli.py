@@ -174,7 +174,8 @@ def parse_options(argv: Sequence[str], environ: Mapping[str, str]) -> Options:
     Raises:
         UsageError: an option or variable has a bad value.
     """
-    args = _argument_parser().parse_args(list(argv))
+    # Intermixed: upstream's getopt permutes, so `:8080 -v unix:/x` lists two addresses.
+    args = _argument_parser().parse_intermixed_args(list(argv))
     env = environ
 
     listen = [*args.listen, *_csv(env.get("SLURMRESTD_LISTEN", ""))]

@@ -22,7 +22,7 @@ from slurmrestd.api.envelope import ClientInfo, Envelope, SlurmRelease
 from slurmrestd.api.mime import Format, UnknownMimeType, request_format, response_format
 from slurmrestd.api.operations import OPERATIONS, OperationHandler, operation_key
 from slurmrestd.api.plugins import ApiUnit
-from slurmrestd.api.routes import Match, RouteTable, compile_route
+from slurmrestd.api.routes import Match, RouteTable, compile_route, split_path
 from slurmrestd.api.serialize import ParseError, dump, load
 from slurmrestd.api.status import GENERATION_2205
 from slurmrestd.auth import AUTH_FAILURE_TEXT, AuthPlugin, AuthRejected, authenticate_request
@@ -82,8 +82,10 @@ class RestApp:
         self._document_bytes: dict[Format, bytes] = {}
 
     async def __call__(self, request: HttpRequest, peer: PeerInfo) -> HttpResponse:
-        if request.method == "GET" and request.path.rstrip("/") in health.PATHS:
-            return health.answer(request.path.rstrip("/"), self.health, self.cluster)
+        # Empty segments are dropped (`//openapi/v3/` is `/openapi/v3`), as the router does.
+        path = "/" + "/".join(split_path(request.path))
+        if request.method == "GET" and path in health.PATHS:
+            return health.answer(path, self.health, self.cluster)
         try:
             identity = authenticate_request(self.auth_plugins, request, peer)
         except AuthRejected as exc:
@@ -95,22 +97,24 @@ class RestApp:
                 exc.reason,
             )
             return _text(401, f"{AUTH_FAILURE_TEXT}: {exc.reason}")
+        log.debug(
+            "[%s] %s %s as %s", peer.address, request.method, request.path, identity.user_name
+        )
+        # Upstream order: authenticate, find the path (404/405), then negotiate (415).
+        is_spec = path in OPENAPI_PATHS
+        if is_spec and request.method != "GET":
+            return _text(405, TEXT_BAD_METHOD, headers=[("Allow", "GET")])
+        match = None if is_spec else self._routes.lookup(request.method, path)
+        if match is not None and match.kind is Match.NONE:
+            return _text(404, TEXT_NOT_FOUND)
+        if match is not None and match.kind is Match.PATH_ONLY:
+            return _text(405, TEXT_BAD_METHOD, headers=[("Allow", ", ".join(match.allowed))])
         try:
             fmt, content_type = response_format(request.headers.get("accept"))
         except UnknownMimeType as exc:
             return _text(415, exc.text)
-        log.debug(
-            "[%s] %s %s as %s", peer.address, request.method, request.path, identity.user_name
-        )
-        if request.path.rstrip("/") in OPENAPI_PATHS or request.path == "/openapi/v3/":
-            if request.method != "GET":
-                return _text(405, TEXT_BAD_METHOD, headers=[("Allow", "GET")])
+        if match is None:
             return HttpResponse(200, self._document_as(fmt), content_type)
-        match = self._routes.lookup(request.method, request.path)
-        if match.kind is Match.NONE:
-            return _text(404, TEXT_NOT_FOUND)
-        if match.kind is Match.PATH_ONLY:
-            return _text(405, TEXT_BAD_METHOD, headers=[("Allow", ", ".join(match.allowed))])
         assert match.route is not None and match.params is not None
         bound = match.route.target
         query = self._parse_query(request, bound.spec.unit)

@@ -54,6 +54,7 @@ class Envelope:
     first_errno: int | None = None
 
     def error(self, errno: int, description: str = "", source: str = "") -> None:
+        errno = int(errno)  # a plain int: the YAML serializer cannot represent an Errno
         if self.first_errno is None:
             self.first_errno = errno
         self.errors.append(

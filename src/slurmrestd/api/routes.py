@@ -5,6 +5,12 @@ dropped (so `//ping` and a trailing slash match, as upstream), literal
 segments compare exactly, and `{param}` segments must convert to the
 parameter's OpenAPI type. A lookup has three outcomes: FULL (path and method),
 PATH_ONLY (the path exists for other methods: 405) and NONE (404).
+
+The first registered template that matches the path decides, whatever the
+method, as 22.05's find_path_tag (src/common/openapi.c) does: with
+`/job/submit` (POST) registered before `/job/{job_id}` (GET, POST, DELETE),
+`GET /job/submit` is a 405, not a GET of job "submit" (22.05.8 capture
+GET_slurm_v0.0.38_job_submit__err_wrong_method).
 """
 
 from __future__ import annotations
@@ -92,34 +98,43 @@ class RouteTable(Generic[T]):
     """Routes bucketed by (segment count, first literal segments) for quick lookup."""
 
     def __init__(self, routes: Iterable[CompiledRoute[T]] = ()) -> None:
-        self._buckets: dict[tuple[int, str, str], list[CompiledRoute[T]]] = {}
-        self._wild: list[CompiledRoute[T]] = []
+        # Entries are (registration index, route): a lookup merges a bucket with the
+        # wildcard routes back into registration order, so the first registered wins.
+        self._buckets: dict[tuple[int, str, str], list[tuple[int, CompiledRoute[T]]]] = {}
+        self._wild: list[tuple[int, CompiledRoute[T]]] = []
         self.routes: list[CompiledRoute[T]] = []
         for route in routes:
             self.add(route)
 
     def add(self, route: CompiledRoute[T]) -> None:
+        entry = (len(self.routes), route)
         self.routes.append(route)
         head = route.segments[:2]
         if len(head) == 2 and all(isinstance(s, str) for s in head):
             key = (len(route.segments), head[0], head[1])  # type: ignore[misc]
-            self._buckets.setdefault(key, []).append(route)
+            self._buckets.setdefault(key, []).append(entry)
         else:
-            self._wild.append(route)
+            self._wild.append(entry)
 
     def lookup(self, method: str, path: str) -> RouteMatch[T]:
         """Match `method path`; the first registered match wins (as upstream)."""
         segments = split_path(path)
-        candidates: list[CompiledRoute[T]] = list(self._wild)
+        entries = self._wild
         if len(segments) >= 2:
-            candidates = (
-                self._buckets.get((len(segments), segments[0], segments[1]), []) + candidates
-            )
+            bucket = self._buckets.get((len(segments), segments[0], segments[1]))
+            if bucket and entries:
+                entries = sorted(bucket + entries, key=lambda entry: entry[0])
+            elif bucket:
+                entries = bucket
         allowed: list[str] = []
-        for route in candidates:
+        template: tuple[str | tuple[str, str], ...] | None = None  # the deciding one
+        for _, route in entries:
+            if template is not None and route.segments != template:
+                continue
             params = route.match_path(segments)
             if params is None:
                 continue
+            template = route.segments
             if route.method == method:
                 return RouteMatch(Match.FULL, route, params)
             if route.method not in allowed:

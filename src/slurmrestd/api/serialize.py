@@ -44,7 +44,12 @@ def load(data: bytes, fmt: Format) -> Any:
 
 
 def load_urlencoded(text: str) -> dict[str, str | None]:
-    """Parse `a=1&b&c=x` into a dict; a key without `=` maps to None (like upstream)."""
+    """Parse `a=1&b&c=x` into a dict; a key without `=` maps to None (like upstream).
+
+    Raises:
+        UnicodeDecodeError: a percent-escape decodes to invalid UTF-8 (never replaced
+            silently: `%ff` in a job name must not become U+FFFD).
+    """
     result: dict[str, str | None] = {}
     if not text:
         return result
@@ -52,9 +57,13 @@ def load_urlencoded(text: str) -> dict[str, str | None]:
         if not item:
             continue
         if "=" not in item:
-            key = parse_qsl(item + "=", keep_blank_values=True, strict_parsing=True)[0][0]
+            key = _parse_pair(item + "=")[0]
             result[key] = None
             continue
-        key, value = parse_qsl(item, keep_blank_values=True, strict_parsing=True)[0]
+        key, value = _parse_pair(item)
         result[key] = value
     return result
+
+
+def _parse_pair(item: str) -> tuple[str, str]:
+    return parse_qsl(item, keep_blank_values=True, strict_parsing=True, errors="strict")[0]

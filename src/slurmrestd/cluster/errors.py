@@ -58,27 +58,28 @@ class Errno(enum.IntEnum):
     DEPENDENCY = 2038
     BATCH_ONLY = 2039
     LICENSES_UNAVAILABLE = 2040
-    JOB_HELD = 2041
-    INVALID_CRED_TYPE_CHANGE = 2042
-    INVALID_TASK_MEMORY = 2043
-    INVALID_ACCOUNT = 2044
-    INVALID_PARENT_ACCOUNT = 2045
-    SAME_PARENT_ACCOUNT = 2046
-    INVALID_LICENSES = 2047
-    NEED_RESTART = 2048
-    ACCOUNTING_POLICY = 2049
-    INVALID_TIME_LIMIT = 2050
-    RESERVATION_ACCESS = 2051
-    RESERVATION_INVALID = 2052
-    INVALID_TIME_VALUE = 2053
-    RESERVATION_BUSY = 2054
-    RESERVATION_NOT_USABLE = 2055
-    INVALID_WCKEY = 2056
-    RESERVATION_OVERLAP = 2057
-    PORTS_BUSY = 2058
-    PORTS_INVALID = 2059
-    PROLOG_RUNNING = 2060
-    NO_STEPS = 2061
+    TAKEOVER_NO_HEARTBEAT = 2041
+    JOB_HELD = 2042
+    INVALID_CRED_TYPE_CHANGE = 2043
+    INVALID_TASK_MEMORY = 2044
+    INVALID_ACCOUNT = 2045
+    INVALID_PARENT_ACCOUNT = 2046
+    SAME_PARENT_ACCOUNT = 2047
+    INVALID_LICENSES = 2048
+    NEED_RESTART = 2049
+    ACCOUNTING_POLICY = 2050
+    INVALID_TIME_LIMIT = 2051
+    RESERVATION_ACCESS = 2052
+    RESERVATION_INVALID = 2053
+    INVALID_TIME_VALUE = 2054
+    RESERVATION_BUSY = 2055
+    RESERVATION_NOT_USABLE = 2056
+    INVALID_WCKEY = 2057
+    RESERVATION_OVERLAP = 2058
+    PORTS_BUSY = 2059
+    PORTS_INVALID = 2060
+    PROLOG_RUNNING = 2061
+    NO_STEPS = 2062
     INVALID_QOS = 2066
     QOS_PREEMPTION_LOOP = 2067
     NODE_NOT_AVAIL = 2068
@@ -180,7 +181,7 @@ class Errno(enum.IntEnum):
     DB_CONNECTION_INVALID = 7008
     NO_REMOVE_DEFAULT_ACCOUNT = 7009
     AUTH_CRED_INVALID = 6000
-    AUTH_BADARG = 6002
+    AUTH_BADARG = 6004
     AUTH_UNPACK = 6007
     AUTH_SKIP = 6008
     AUTH_UNABLE_TO_GENERATE_TOKEN = 6009
@@ -195,11 +196,12 @@ ERROR_TEXT: dict[int, str] = {
     Errno.EINVAL: "Invalid argument",
     Errno.PROTOCOL_AUTHENTICATION_ERROR: "Protocol authentication error",
     Errno.COMMUNICATIONS_CONNECTION_ERROR: "Communication connection failure",
-    Errno.COMMUNICATIONS_RECEIVE_ERROR: "Communication receive failure",
+    Errno.COMMUNICATIONS_RECEIVE_ERROR: "Message receive failure",
     Errno.SOCKET_TIMEOUT: "Socket timed out on send/recv operation",
     Errno.INVALID_PARTITION_NAME: "Invalid partition name specified",
     Errno.ACCESS_DENIED: "Access/permission denied",
     Errno.JOB_SCRIPT_MISSING: "Job script not specified",
+    Errno.USER_ID_MISSING: "Invalid user id",
     Errno.INVALID_NODE_COUNT: "Node count specification invalid",
     Errno.INVALID_JOB_ID: "Invalid job id specified",
     Errno.INVALID_NODE_NAME: "Invalid node name specified",
@@ -211,8 +213,8 @@ ERROR_TEXT: dict[int, str] = {
     Errno.JOB_HELD: "Job is in held state, pending scheduler release",
     Errno.INVALID_ACCOUNT: "Invalid account or account/partition combination specified",
     Errno.INVALID_LICENSES: "Invalid license specification",
-    Errno.INVALID_TIME_LIMIT: "Invalid time limit specified",
-    Errno.RESERVATION_INVALID: "Invalid reservation",
+    Errno.INVALID_TIME_LIMIT: "Requested time limit is invalid (missing or exceeds some limit)",
+    Errno.RESERVATION_INVALID: "Requested reservation is invalid",
     Errno.INVALID_TIME_VALUE: "Invalid time specified",
     Errno.INVALID_WCKEY: "Invalid wckey specification",
     Errno.INVALID_QOS: "Invalid qos specification",
@@ -221,25 +223,25 @@ ERROR_TEXT: dict[int, str] = {
     Errno.RESERVATION_NAME_DUP: "Duplicate reservation name",
     Errno.JOB_NOT_RUNNING: "Job is not running",
     Errno.JOB_FINISHED: "Job has already finished",
-    Errno.INVALID_NICE: "Invalid nice value",
-    Errno.ENVIRONMENT_MISSING: "Job environment is missing",
+    Errno.INVALID_NICE: "Invalid --nice value",
+    Errno.ENVIRONMENT_MISSING: "Environment is missing in job",
     Errno.REST_INVALID_QUERY: "Query empty or not RFC7320 compliant",
     Errno.REST_FAIL_PARSING: "Failure during parsing",
     Errno.REST_INVALID_JOBS_DESC: (
         "Jobs description entry not found, empty or not dictionary or list"
     ),
     Errno.REST_EMPTY_RESULT: "Nothing found with query",
-    Errno.REST_MISSING_UID: "Missing UNIX user",
-    Errno.REST_MISSING_GID: "Missing UNIX group",
+    Errno.REST_MISSING_UID: "Missing UNIX user in the system",
+    Errno.REST_MISSING_GID: "Missing UNIX group in the system",
     Errno.DATA_PATH_NOT_FOUND: "Unable to resolve path",
     Errno.DATA_CONV_FAILED: "Unable to convert Data type",
-    Errno.DATA_UNKNOWN_MIME_TYPE: "Unknown MIME type",
-    Errno.DATA_TOO_LARGE: "Data too large",
-    Errno.DATA_EXPECTED_LIST: "Expected data list",
-    Errno.DATA_EXPECTED_DICT: "Expected data dictionary",
-    Errno.DATA_PARSE_NOTHING: "Request parsing failed: nothing to parse",
+    Errno.DATA_UNKNOWN_MIME_TYPE: "MIME type is unknown to any loaded plugins",
+    Errno.DATA_TOO_LARGE: "Data too large to handle",
+    Errno.DATA_EXPECTED_LIST: "Data parser expected a list",
+    Errno.DATA_EXPECTED_DICT: "Data parser expected a dictionary or object",
+    Errno.DATA_PARSE_NOTHING: "Request to parse empty string rejected",
     Errno.DB_CONNECTION: "Unable to connect to database",
-    Errno.BAD_NAME: "The name given contains invalid characters",
+    Errno.BAD_NAME: "Unacceptable name given. (No '.' in name allowed)",
     Errno.AUTH_CRED_INVALID: "Invalid authentication credential",
     Errno.NOT_IMPLEMENTED: "Operation not implemented by this daemon",
 }
