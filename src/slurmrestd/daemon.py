@@ -28,6 +28,7 @@ from slurmrestd.auth.tokens import KeyConfigError
 from slurmrestd.cli import Options
 from slurmrestd.cluster.base import Cluster
 from slurmrestd.cluster.embedded import EmbeddedCluster
+from slurmrestd.http.connection import HttpConnection
 from slurmrestd.http.inetd import InetdError, serve_stdio
 from slurmrestd.http.limits import HttpLimits
 from slurmrestd.http.listeners import (
@@ -252,11 +253,14 @@ async def _serve(daemon: Daemon, cluster: Cluster, sockets: list[socket.socket])
 
 async def _serve_inetd(app: RestApp, limits: HttpLimits, stop: asyncio.Event) -> int:
     app.health.ready = True
-    serving = asyncio.ensure_future(serve_stdio(app, limits))
+    connections: list[HttpConnection] = []
+    serving = asyncio.ensure_future(serve_stdio(app, limits, on_connection=connections.append))
     stopping = asyncio.ensure_future(stop.wait())
     done, _ = await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
     if serving not in done:
-        # Signalled: let the connection answer what it owes, within the grace time.
+        # Signalled: close now if idle, else answer what is owed within the grace time.
+        for connection in connections:
+            connection.shutdown()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(asyncio.shield(serving), SHUTDOWN_GRACE_S)
         return 0

@@ -42,6 +42,9 @@ Handler = Callable[[HttpRequest, PeerInfo], Awaitable[HttpResponse]]
 
 _PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 
+# A request has begun but is not yet complete.
+_MID_REQUEST = (ConnState.HEAD, ConnState.BODY, ConnState.LAST_BODY)
+
 
 def peer_from_socket(sock: socket.socket | Any) -> PeerInfo:
     """Describe the peer of an accepted socket (SO_PEERCRED for UNIX sockets)."""
@@ -106,6 +109,8 @@ class HttpConnection(asyncio.Protocol):
         self._reading_paused = False
         self._write_paused = False
         self._drained: asyncio.Future[None] | None = None
+        self._boundary_seen = False  # a request began, or its head or body ended, in this chunk
+        self._stalled_bytes = 0  # bytes since the last such boundary while IDLE or in HEAD
         self.closed = self._loop.create_future()
         # per-request
         self._cycle: RequestCycle | None = None
@@ -141,7 +146,7 @@ class HttpConnection(asyncio.Protocol):
             self._drained.set_result(None)
 
     def eof_received(self) -> bool:
-        if self.lifecycle.state in (ConnState.HEAD, ConnState.BODY):
+        if self.lifecycle.state in _MID_REQUEST:
             self._fail(HttpProtocolError(400, "Incomplete HTTP request"))
         elif self.lifecycle.reading:
             self.lifecycle.advance(ConnEvent.EOF)
@@ -151,6 +156,7 @@ class HttpConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if not self.lifecycle.reading:
             return  # reading has ended; what follows an error or close is dropped
+        self._boundary_seen = False
         try:
             self._parser.feed_data(data)
         except HttpProtocolError as exc:
@@ -164,7 +170,7 @@ class HttpConnection(asyncio.Protocol):
             cause = exc.__context__
             if isinstance(cause, HttpProtocolError):
                 self._fail(cause)
-            else:
+            elif self.lifecycle.reading:
                 log.error("HTTP parser callback failed: %r", cause)
                 self._fail(HttpProtocolError(400, "Malformed HTTP request"))
             return
@@ -174,16 +180,24 @@ class HttpConnection(asyncio.Protocol):
         except httptools.HttpParserError as exc:
             self._fail(HttpProtocolError(400, f"Malformed HTTP request: {_parser_reason(exc)}"))
             return
-        if self.lifecycle.state is ConnState.HEAD and self._cycle is not None:
-            # A request head still incomplete after a whole chunk: count the
-            # chunk, so one endless header line cannot grow memory unbounded.
-            self._cycle.head_bytes += len(data)
-            if self._cycle.head_bytes > self._limits.max_header_bytes:
-                self._fail(HttpProtocolError(431, "HTTP request headers too large"))
+        state = self.lifecycle.state
+        if not self._boundary_seen and state in (ConnState.IDLE, ConnState.HEAD):
+            # A whole chunk that neither began a request nor ended its head: empty
+            # lines before a request, or part of one endless header line, which
+            # httptools buffers itself. Count it, so neither grows without bound.
+            # (Chunks holding a boundary are not counted: part of them may belong
+            # to the previous request's body.)
+            self._stalled_bytes += len(data)
+            if self._stalled_bytes > self._limits.max_header_bytes:
+                if state is ConnState.HEAD:
+                    self._fail(HttpProtocolError(431, "HTTP request headers too large"))
+                else:
+                    self._fail(HttpProtocolError(400, "Too many empty lines before HTTP request"))
 
     # ------------------------------------------------------- parser callbacks
     def on_message_begin(self) -> None:
         self.lifecycle.advance(ConnEvent.MESSAGE_BEGIN)
+        self._at_boundary()
         self._cycle = RequestCycle()
         self._arm_timer(self._limits.read_timeout, self._on_read_timeout)
 
@@ -196,7 +210,8 @@ class HttpConnection(asyncio.Protocol):
         assert self._cycle is not None
         self._count_head(len(name) + len(value) + 4)
         try:
-            header = (name.decode("ascii"), value.decode("latin-1"))
+            # llhttp drops the OWS before a value but keeps the OWS after it.
+            header = (name.decode("ascii"), value.decode("latin-1").rstrip(" \t"))
         except UnicodeDecodeError:
             raise HttpProtocolError(400, "Invalid character in HTTP header name") from None
         if "\x00" in header[1]:
@@ -207,15 +222,18 @@ class HttpConnection(asyncio.Protocol):
         cycle = self._cycle
         assert cycle is not None
         self.lifecycle.advance(ConnEvent.HEADERS_COMPLETE)
+        self._at_boundary()
         headers = Headers(cycle.headers)
         method = self._parser.get_method().decode("ascii", "replace")
-        _check_head(method, headers, self._limits)
+        _check_head(method, self._parser.get_http_version(), headers, self._limits)
         expect = headers.get("expect")
         if expect is not None:
             if expect.strip().lower() != "100-continue":
                 raise HttpProtocolError(417, "Unsupported HTTP Expect header")
             cycle.expect_continue = True
-            if not self._queue and (self._worker is None or self._worker.done()):
+            idle = not self._queue and (self._worker is None or self._worker.done())
+            # RFC 9110 10.1.1: an HTTP/1.0 client cannot take an interim answer.
+            if idle and self._parser.get_http_version() == "1.1":
                 self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
@@ -230,6 +248,7 @@ class HttpConnection(asyncio.Protocol):
         cycle = self._cycle
         assert cycle is not None
         self._cycle = None
+        self._at_boundary()
         request = self._build_request(cycle)
         self.lifecycle.advance(
             ConnEvent.MESSAGE_COMPLETE if request.keep_alive else ConnEvent.LAST_REQUEST
@@ -239,6 +258,10 @@ class HttpConnection(asyncio.Protocol):
             self._cancel_timer()
 
     # ------------------------------------------------------------- internals
+    def _at_boundary(self) -> None:
+        self._boundary_seen = True
+        self._stalled_bytes = 0
+
     def _count_head(self, n: int) -> None:
         assert self._cycle is not None
         self._cycle.head_bytes += n
@@ -259,13 +282,15 @@ class HttpConnection(asyncio.Protocol):
             http_version=self._parser.get_http_version(),
             headers=Headers(cycle.headers),
             body=b"".join(cycle.body),
-            keep_alive=bool(self._parser.should_keep_alive()),
+            keep_alive=bool(self._parser.should_keep_alive())
+            and self.lifecycle.state is not ConnState.LAST_BODY,
         )
 
     def _fail(self, error: HttpProtocolError) -> None:
         """Stop reading; answer `error` after what is already queued, then close."""
-        if self.lifecycle.reading:
-            self.lifecycle.advance(ConnEvent.PROTOCOL_ERROR)
+        if not self.lifecycle.reading:
+            return  # in what follows the last request (same chunk): dropped with it
+        self.lifecycle.advance(ConnEvent.PROTOCOL_ERROR)
         self.protocol_error = error
         self._cycle = None
         self._enqueue(error)
@@ -306,6 +331,9 @@ class HttpConnection(asyncio.Protocol):
             if response.close or not item.keep_alive:
                 self._close()
                 return
+        # This task is ending: it must not count as an answer still owed, or a
+        # connection that stopped reading (EOF, shutdown) would never close.
+        self._worker = None
         self._maybe_close()
         if self.lifecycle.state is ConnState.IDLE:
             self._arm_timer(self._limits.idle_timeout, self._on_idle_timeout)
@@ -346,7 +374,10 @@ class HttpConnection(asyncio.Protocol):
             self.transport.close()
 
     def shutdown(self) -> None:
-        """Graceful stop: close now if idle, else after the answers owed."""
+        """Graceful stop: close now if idle, else after the answers owed.
+
+        A request whose body is being read is still read and answered.
+        """
         if self.lifecycle.state is ConnState.CLOSED:
             return
         if self.lifecycle.reading:
@@ -372,12 +403,26 @@ class HttpConnection(asyncio.Protocol):
 
     def _on_read_timeout(self) -> None:
         self._timer = None
-        if self.lifecycle.state in (ConnState.HEAD, ConnState.BODY):
+        if self.lifecycle.state in _MID_REQUEST:
             self._fail(HttpProtocolError(408, "Timed out reading the HTTP request"))
 
 
-def _check_head(method: str, headers: Headers, limits: HttpLimits) -> None:
+# The methods upstream slurmrestd knows; it answers any other with 405.
+_KNOWN_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
+
+
+def _check_head(method: str, version: str, headers: Headers, limits: HttpLimits) -> None:
     """Reject what upstream rejects once a request head is complete."""
+    if version not in ("1.0", "1.1"):
+        # llhttp reads a request line without a version as HTTP/0.9 and takes any
+        # digit pair as a version; only 1.0 and 1.1 are spoken here.
+        if version == "0.9":
+            raise HttpProtocolError(400, "Missing HTTP version in request line")
+        raise HttpProtocolError(505, f"HTTP version {version} is not supported")
+    if method not in _KNOWN_METHODS:
+        # Also keeps CONNECT away from the handler: llhttp would report it as an
+        # upgrade only after the request was complete, and it would be answered twice.
+        raise HttpProtocolError(405, f"Unsupported HTTP method {method}")
     if "transfer-encoding" in headers:
         raise HttpProtocolError(406, "Invalid HTTP Transfer-Encoding header")
     if "content-encoding" in headers:

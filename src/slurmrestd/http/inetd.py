@@ -14,6 +14,7 @@ import os
 import socket
 import stat
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from slurmrestd.http.connection import Handler, HttpConnection
@@ -113,9 +114,17 @@ def _ownership(fd: int) -> FileOwnership:
 
 
 async def serve_stdio(
-    handler: Handler, limits: HttpLimits, *, in_fd: int = 0, out_fd: int = 1
+    handler: Handler,
+    limits: HttpLimits,
+    *,
+    in_fd: int = 0,
+    out_fd: int = 1,
+    on_connection: Callable[[HttpConnection], None] | None = None,
 ) -> HttpConnection:
-    """Serve the one connection on in_fd/out_fd until it closes; return it."""
+    """Serve the one connection on in_fd/out_fd until it closes; return it.
+
+    `on_connection` gets the connection as soon as it exists (for shutdown).
+    """
     loop = asyncio.get_running_loop()
     in_stat = os.fstat(in_fd)
     if stat.S_ISSOCK(in_stat.st_mode):
@@ -136,6 +145,8 @@ async def serve_stdio(
         connection = HttpConnection(handler, limits, peer=peer, loop=loop)
         transport = StdioTransport(loop, connection, in_fd, out_fd)
         transport.start()
+    if on_connection is not None:
+        on_connection(connection)
     await connection.closed
     with contextlib.suppress(OSError):
         os.close(out_fd) if out_fd > 2 else None

@@ -65,9 +65,14 @@ def parse_listen_address(spec: str) -> ListenAddress:
             )
         if ":" in host:
             raise ListenError(f"Invalid listen address {spec!r}: IPv6 addresses need [brackets]")
-    if not port_text.isdigit() or int(port_text) > 65535:
+    if not _is_number(port_text) or int(port_text) > 65535:
         raise ListenError(f"Invalid listen address {spec!r}: bad port {port_text!r}")
     return TcpAddress(host or None, int(port_text))
+
+
+def _is_number(text: str) -> bool:
+    # str.isdigit() alone also takes "²" (int() refuses it) and other scripts' digits.
+    return text.isascii() and text.isdigit()
 
 
 def bind_tcp(address: TcpAddress) -> list[socket.socket]:
@@ -157,9 +162,9 @@ def inherited_sockets(environ: dict[str, str] | os._Environ[str]) -> list[socket
     count = environ.get("LISTEN_FDS")
     if not pid or not count:
         return []
-    if not pid.isdigit() or int(pid) != os.getpid():
+    if not _is_number(pid) or int(pid) != os.getpid():
         return []
-    if not count.isdigit():
+    if not _is_number(count):
         raise ListenError(f"Invalid LISTEN_FDS={count!r}")
     for name in ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):
         environ.pop(name, None)

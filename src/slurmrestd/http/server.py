@@ -1,9 +1,11 @@
 """Accepting connections on many listeners, --max-connections, graceful stop.
 
-Accepting is a loop per listening socket that first takes a slot from one
-shared semaphore: at the connection limit we simply stop calling accept(), the
-kernel backlog holds new clients, and accepting resumes the moment a
-connection closes (upstream 22.05 could stop accepting for good: 22.05.9 NEWS).
+Accepting is a loop per listening socket that, once a client is waiting, takes
+a slot from one shared semaphore: at the connection limit we simply stop
+calling accept(), the kernel backlog holds new clients, and accepting resumes
+the moment a connection closes (upstream 22.05 could stop accepting for good:
+22.05.9 NEWS). No slot is held while waiting for a client, so a listener
+nobody uses cannot starve the others.
 """
 
 from __future__ import annotations
@@ -59,12 +61,13 @@ class HttpServer:
 
     async def _accept_loop(self, listener: socket.socket) -> None:
         while True:
+            await self._readable(listener)
             await self._slots.acquire()
             try:
-                sock, _ = await self._loop.sock_accept(listener)
-            except asyncio.CancelledError:
-                self._slots.release()
-                raise
+                sock, _ = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                self._slots.release()  # the client went away, or another process took it
+                continue
             except OSError as exc:
                 self._slots.release()
                 if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
@@ -75,6 +78,24 @@ class HttpServer:
                 continue
             self.state.accepted_total += 1
             await self.serve_socket(sock)
+
+    async def _readable(self, listener: socket.socket) -> None:
+        """Wait until a client is waiting to be accepted on `listener`."""
+        fd = listener.fileno()
+        ready: asyncio.Future[None] = self._loop.create_future()
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        self._loop.add_reader(fd, wake)
+        try:
+            await ready
+        finally:
+            # close_listeners() unregisters before closing; then the fd number
+            # may already belong to another socket, so leave it alone.
+            if listener.fileno() == fd:
+                self._loop.remove_reader(fd)
 
     async def serve_socket(self, sock: socket.socket) -> HttpConnection | None:
         """Serve one accepted socket; the caller holds a connection slot."""
@@ -103,6 +124,11 @@ class HttpServer:
             task.cancel()
         self._accept_tasks.clear()
         for sock in self._listeners:
+            # Unregister before closing: a cancelled accept loop drops its
+            # registration only on the next loop pass, when the fd number may
+            # already belong to a new socket.
+            if sock.fileno() >= 0:
+                self._loop.remove_reader(sock.fileno())
             with contextlib.suppress(OSError):
                 sock.close()
         self._listeners.clear()

@@ -7,6 +7,9 @@ Rules:
   (-> DRAINING -> CLOSED) are one table: a connection stops reading for good
   when it enters DRAINING (protocol error, `Connection: close`, shutdown) and
   finishes the responses it still owes before closing.
+- Shutdown while a request body is being read goes through LAST_BODY: that
+  request's head was accepted (perhaps with "100 Continue"), so it is read to
+  its end and answered, as the last one (uvicorn drops keep-alive likewise).
 - An illegal event raises ConnStateError naming state and event, and leaves
   the state unchanged.
 """
@@ -20,6 +23,7 @@ class ConnState(enum.Enum):
     IDLE = "idle"  # between requests (or before the first)
     HEAD = "head"  # reading a request line and headers
     BODY = "body"  # reading a request body
+    LAST_BODY = "last_body"  # reading the body of the request after which we close
     DRAINING = "draining"  # reading stopped; answering what is queued, then close
     CLOSED = "closed"
 
@@ -43,15 +47,20 @@ class ConnStateError(Exception):
 
 
 _S, _E = ConnState, ConnEvent
-_ANY_OPEN = (_S.IDLE, _S.HEAD, _S.BODY, _S.DRAINING)
+_READING = (_S.IDLE, _S.HEAD, _S.BODY, _S.LAST_BODY)
+_ANY_OPEN = (*_READING, _S.DRAINING)
 
 TRANSITIONS: dict[tuple[ConnState, ConnEvent], ConnState] = {
     (_S.IDLE, _E.MESSAGE_BEGIN): _S.HEAD,
     (_S.HEAD, _E.HEADERS_COMPLETE): _S.BODY,
     (_S.BODY, _E.MESSAGE_COMPLETE): _S.IDLE,
     (_S.BODY, _E.LAST_REQUEST): _S.DRAINING,
-    **{(s, _E.PROTOCOL_ERROR): _S.DRAINING for s in (_S.IDLE, _S.HEAD, _S.BODY)},
-    **{(s, _E.SHUTDOWN): _S.DRAINING for s in _ANY_OPEN},
+    (_S.LAST_BODY, _E.MESSAGE_COMPLETE): _S.DRAINING,
+    (_S.LAST_BODY, _E.LAST_REQUEST): _S.DRAINING,
+    **{(s, _E.PROTOCOL_ERROR): _S.DRAINING for s in _READING},
+    **{(s, _E.SHUTDOWN): _S.DRAINING for s in (_S.IDLE, _S.HEAD, _S.DRAINING)},
+    (_S.BODY, _E.SHUTDOWN): _S.LAST_BODY,
+    (_S.LAST_BODY, _E.SHUTDOWN): _S.LAST_BODY,
     **{(s, _E.EOF): _S.DRAINING for s in _ANY_OPEN},
     **{(s, _E.CLOSE): _S.CLOSED for s in (*_ANY_OPEN, _S.CLOSED)},
 }
@@ -75,4 +84,4 @@ class ConnectionLifecycle:
 
     @property
     def reading(self) -> bool:
-        return self.state in (ConnState.IDLE, ConnState.HEAD, ConnState.BODY)
+        return self.state in _READING

@@ -25,9 +25,9 @@ def date_header() -> bytes:
 
 
 def status_line(version: str, status: int) -> bytes:
+    version = version if version in ("1.0", "1.1") else "1.1"
     line = STATUS_LINES.get((version, status))
     if line is None:
-        version = version if version in ("1.0", "1.1") else "1.1"
         line = f"HTTP/{version} {status} Unknown\r\n".encode()
     return line
 
