@@ -221,8 +221,15 @@ async def _serve(daemon: Daemon, cluster: Cluster, sockets: list[socket.socket])
     threads = INETD_THREADS if inetd else options.threads
     executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="worker")
     loop.set_default_executor(executor)
+    operators = {"root"}
+    if daemon.conf is not None and daemon.conf.slurm_user:
+        operators.add(daemon.conf.slurm_user)
     app = RestApp(
-        units=daemon.units, auth_plugins=daemon.auth_plugins, cluster=cluster, executor=executor
+        units=daemon.units,
+        auth_plugins=daemon.auth_plugins,
+        cluster=cluster,
+        executor=executor,
+        operators=frozenset(operators),
     )
     limits = HttpLimits(
         max_connections=options.max_connections,

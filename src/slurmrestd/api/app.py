@@ -23,7 +23,7 @@ from slurmrestd.api.mime import Format, UnknownMimeType, request_format, respons
 from slurmrestd.api.operations import OPERATIONS, OperationHandler, operation_key
 from slurmrestd.api.plugins import ApiUnit
 from slurmrestd.api.routes import Match, RouteTable, compile_route, split_path
-from slurmrestd.api.serialize import ParseError, dump, load
+from slurmrestd.api.serialize import ParseError, dump, load, load_urlencoded
 from slurmrestd.api.status import GENERATION_2205
 from slurmrestd.auth import AUTH_FAILURE_TEXT, AuthPlugin, AuthRejected, authenticate_request
 from slurmrestd.auth.base import Identity
@@ -65,8 +65,10 @@ class RestApp:
         auth_plugins: Sequence[AuthPlugin],
         cluster: Cluster,
         executor: Executor | None = None,
+        operators: frozenset[str] = frozenset({"root"}),
     ) -> None:
         self.units = tuple(units)
+        self.operators = operators  # may ask /readyz?verbose: root and SlurmUser
         self.auth_plugins = list(auth_plugins)
         self.cluster = cluster
         self.executor = executor
@@ -84,7 +86,8 @@ class RestApp:
     async def __call__(self, request: HttpRequest, peer: PeerInfo) -> HttpResponse:
         # Empty segments are dropped (`//openapi/v3/` is `/openapi/v3`), as the router does.
         path = "/" + "/".join(split_path(request.path))
-        if request.method == "GET" and path in health.PATHS:
+        verbose_probe = path == "/readyz" and "verbose" in load_urlencoded_lenient(request.query)
+        if request.method == "GET" and path in health.PATHS and not verbose_probe:
             return health.answer(path, self.health, self.cluster)
         try:
             identity = authenticate_request(self.auth_plugins, request, peer)
@@ -97,6 +100,10 @@ class RestApp:
                 exc.reason,
             )
             return _text(401, f"{AUTH_FAILURE_TEXT}: {exc.reason}")
+        if verbose_probe and request.method == "GET":
+            if identity.user_name not in self.operators and identity.uid != 0:
+                return _text(403, "Access/permission denied")
+            return health.describe(self.health, self.cluster)
         log.debug(
             "[%s] %s %s as %s", peer.address, request.method, request.path, identity.user_name
         )
@@ -192,6 +199,14 @@ class RestApp:
         except SlurmError as exc:
             envelope.add_slurm_error(exc)
             return None
+
+
+def load_urlencoded_lenient(query: str) -> dict[str, str | None]:
+    """The URL query as a dict, or {} when it does not parse (probes must not fail)."""
+    try:
+        return load_urlencoded(query)
+    except (ValueError, UnicodeDecodeError):
+        return {}
 
 
 def _group_name(gid: int) -> str:
