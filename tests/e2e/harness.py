@@ -165,51 +165,14 @@ def start_daemon(
     preexec_fn: object = None,
 ) -> Daemon:
     """Start the daemon and wait until it reports `expect_listeners` listening sockets."""
-    proc = subprocess.Popen(
+    return start_command(
         daemon_command(args),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=dict(env) if env is not None else base_env(),
-        pass_fds=tuple(pass_fds),
-        preexec_fn=preexec_fn,  # type: ignore[arg-type]
+        env=env,
+        expect_listeners=expect_listeners,
+        timeout=timeout,
+        pass_fds=pass_fds,
+        preexec_fn=preexec_fn,
     )
-    daemon = Daemon(proc, [])
-    assert proc.stderr is not None
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stderr, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout
-    buffer = b""
-    try:
-        while len(daemon.addresses) < expect_listeners:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"daemon not ready in {timeout}s:\n{daemon.stderr}")
-            if not selector.select(remaining):
-                continue
-            chunk = os.read(proc.stderr.fileno(), 65536)
-            if not chunk:
-                proc.wait(5)
-                raise AssertionError(
-                    f"daemon exited with {proc.returncode} before listening:\n"
-                    f"{daemon.stderr}\n{buffer.decode(errors='replace')}"
-                )
-            buffer += chunk
-            *lines, rest = buffer.split(b"\n")
-            buffer = rest
-            for line in lines:
-                text = line.decode(errors="replace")
-                daemon.stderr_lines.append(text)
-                match = LISTEN_RE.search(text)
-                if match:
-                    daemon.addresses.append(match.group(1))
-    except BaseException:
-        proc.kill()
-        proc.wait(5)
-        raise
-    finally:
-        selector.close()
-    return daemon
 
 
 def run_daemon(
