@@ -28,6 +28,7 @@ from slurmrestd.auth.tokens import KeyConfigError
 from slurmrestd.cli import Options
 from slurmrestd.cluster.base import Cluster
 from slurmrestd.cluster.embedded import EmbeddedCluster
+from slurmrestd.cluster.errors import SlurmError
 from slurmrestd.http.connection import HttpConnection
 from slurmrestd.http.inetd import InetdError, serve_stdio
 from slurmrestd.http.limits import HttpLimits
@@ -77,8 +78,8 @@ class Daemon:
             context = auth_context(conf, self.options)
             for plugin in self.auth_plugins:
                 plugin.reload(context)
-            cluster.reload()
-        except (SlurmConfError, KeyConfigError, OSError) as exc:
+            cluster.reload(conf)
+        except (SlurmConfError, KeyConfigError, SlurmError, OSError) as exc:
             log.error("reload failed, keeping the previous configuration: %s", exc)
             return
         self.conf = conf
@@ -210,6 +211,7 @@ def run(options: Options) -> int:
         ListenError,
         InetdError,
         StartupError,
+        SlurmError,
     ) as exc:
         return fatal(str(exc))
 

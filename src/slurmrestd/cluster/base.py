@@ -10,6 +10,8 @@ from typing import Protocol, runtime_checkable
 
 from slurmrestd.auth.base import Identity
 from slurmrestd.model.controller import ControllerPing, SlurmVersion
+from slurmrestd.model.license import LicenseSnapshot
+from slurmrestd.slurmconf import SlurmConf
 
 
 @runtime_checkable
@@ -27,12 +29,16 @@ class Cluster(Protocol):
         """Ping every controller."""
         ...
 
+    def licenses(self, identity: Identity) -> LicenseSnapshot:
+        """The license table."""
+        ...
+
     def healthy(self) -> bool:
         """Whether the backend can currently serve requests (for /healthz)."""
         ...
 
-    def reload(self) -> None:
-        """Re-read configuration (SIGHUP)."""
+    def reload(self, conf: SlurmConf | None = None) -> None:
+        """Take a re-read slurm.conf (SIGHUP). Raises SlurmError if it is unusable."""
         ...
 
     def close(self) -> None: ...

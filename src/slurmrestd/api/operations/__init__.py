@@ -11,12 +11,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slurmrestd.api.call import OperationCall
-from slurmrestd.api.operations import ping, util
+from slurmrestd.api.operations import licenses, ping, util
 
 OperationHandler = Callable[[OperationCall], Awaitable[dict[str, Any] | None]]
 
 OPERATIONS: dict[tuple[str, str], OperationHandler] = {
     ("GET", "/slurm/*/ping"): ping.get_ping,
+    ("GET", "/slurm/*/licenses"): licenses.get_licenses,
     ("POST", "/util/*/hostnames"): util.post_hostnames,
     ("POST", "/util/*/hostlist"): util.post_hostlist,
 }

@@ -1,7 +1,7 @@
 """EmbeddedCluster: this process is the controller of a one-host cluster.
 
-For now it answers what needs no job state (ping, health); jobs, nodes and
-accounting arrive with the embedded workload manager.
+For now it answers what needs no job state (ping, licenses, health); jobs,
+nodes and accounting arrive with the embedded workload manager.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import socket
 import time
 
 from slurmrestd.auth.base import Identity
+from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.model.controller import ControllerPing, SlurmVersion
+from slurmrestd.model.license import License, LicenseSnapshot, parse_licenses
 from slurmrestd.slurmconf import SlurmConf
 
 # The Slurm release whose behaviour the embedded controller follows.
@@ -22,6 +24,25 @@ class EmbeddedCluster:
         self._conf = conf
         self.name = (conf.cluster_name if conf is not None else None) or "localhost"
         self._hostname = socket.gethostname().split(".")[0]
+        self._licenses = self._load_licenses(conf)
+
+    @staticmethod
+    def _load_licenses(conf: SlurmConf | None) -> LicenseSnapshot:
+        """Licenses= of slurm.conf; none in use until jobs hold them.
+
+        Raises:
+            SlurmError: the specification is invalid (as slurmctld refuses to start).
+        """
+        try:
+            table = parse_licenses(conf.get("Licenses") if conf is not None else None)
+        except ValueError as exc:
+            raise SlurmError(Errno.INVALID_LICENSES, str(exc), "slurm.conf") from None
+        now = int(time.time())
+        licenses = tuple(License(name, total, last_update=now) for name, total in table)
+        return LicenseSnapshot(licenses, now)
+
+    def licenses(self, identity: Identity) -> LicenseSnapshot:
+        return self._licenses
 
     @property
     def version(self) -> SlurmVersion:
@@ -37,8 +58,13 @@ class EmbeddedCluster:
     def healthy(self) -> bool:
         return True
 
-    def reload(self) -> None:
-        return None
+    def reload(self, conf: SlurmConf | None = None) -> None:
+        """Take a re-read slurm.conf (SIGHUP); keep the old state if it is invalid."""
+        if conf is None:
+            return
+        licenses = self._load_licenses(conf)
+        self._conf = conf
+        self._licenses = licenses
 
     def close(self) -> None:
         return None
