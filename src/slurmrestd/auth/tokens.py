@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 # Slurm's own tokens (`scontrol token`) are ~200 bytes and IdP tokens a few KiB;
 # anything near the HTTP header limit is abuse, not a credential.
 MAX_TOKEN_LENGTH = 16 * 1024
+# Verified tokens remembered (see TokenValidator._verified): one per active client is plenty.
+VERIFIED_CACHE_SIZE = 4096
 MAX_HS256_KEY_SIZE = 64 * 1024
 MAX_JWKS_SIZE = 1024 * 1024
 
@@ -119,6 +121,10 @@ class TokenValidator:
         self._clock = clock
         self._leeway = leeway
         self._keys = self._load()
+        # Payloads of tokens whose signature was verified with the current keys. A client
+        # sends the same token on every request; verifying it again each time costs more
+        # than the rest of a small request. Time claims are still checked on every use.
+        self._verified: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def from_auth_alt_parameters(cls, params: Mapping[str, str], **kw: Any) -> TokenValidator:
@@ -133,10 +139,15 @@ class TokenValidator:
     def reload(self) -> None:
         """Re-read the key files; keep the old keys on failure. Raises: KeyConfigError."""
         self._keys = self._load()
+        self._verified = {}  # signatures were checked against keys that may be gone
 
     def validate(self, token: str) -> TokenClaims:
         """Claims of a token that passes every check. Raises: TokenError."""
         keys = self._keys  # one snapshot, whatever a concurrent reload does
+        verified = self._verified
+        payload = verified.get(token) if isinstance(token, str) else None
+        if payload is not None:
+            return self._claims(payload)
         if not isinstance(token, str):
             raise TokenError("malformed token")
         if len(token) > MAX_TOKEN_LENGTH:
@@ -162,7 +173,11 @@ class TokenValidator:
         except (jwt.InvalidTokenError, jwt.InvalidKeyError) as exc:
             log.debug("token refused by PyJWT: %s", exc)
             raise TokenError("invalid token") from None
-        return self._claims(payload)
+        claims = self._claims(payload)
+        if len(verified) >= VERIFIED_CACHE_SIZE:
+            del verified[next(iter(verified))]  # oldest first: dicts keep insertion order
+        verified[token] = payload
+        return claims
 
     def _claims(self, payload: dict[str, Any]) -> TokenClaims:
         now = self._clock()
