@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from e2e import harness
 from slurmrestd.http.listeners import (
     ListenError,
     TcpAddress,
@@ -24,17 +25,7 @@ from slurmrestd.http.listeners import (
     parse_listen_address,
 )
 
-
-def _has_ipv6_loopback() -> bool:
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
-            sock.bind(("::1", 0))
-    except OSError:
-        return False
-    return True
-
-
-needs_ipv6 = pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 loopback here")
+needs_ipv6 = pytest.mark.skipif(not harness.has_ipv6_loopback(), reason="no IPv6 loopback here")
 
 
 # ------------------------------------------------------------------ parsing
