@@ -42,7 +42,7 @@ from slurmrestd.http.listeners import (
 )
 from slurmrestd.http.server import HttpServer
 from slurmrestd.logs import fatal, setup_logging
-from slurmrestd.slurmconf import SlurmConf, SlurmConfError, parse_file
+from slurmrestd.slurmconf import SlurmConf, SlurmConfError, parse_auth_alt_parameters, parse_file
 
 log = logging.getLogger("slurmrestd")
 
@@ -133,8 +133,8 @@ def load_auth_plugins(options: Options, context: AuthContext) -> list[AuthPlugin
 
 
 def _jwt_key_configured(context: AuthContext) -> bool:
-    params = (context.auth_alt_parameters or "").lower().replace(" ", "")
-    return any(item.startswith(("jwt_key=", "jwks=")) for item in params.split(","))
+    params = parse_auth_alt_parameters(context.auth_alt_parameters)
+    return bool(params.get("jwt_key") or params.get("jwks"))
 
 
 def print_list(kind: str) -> int:

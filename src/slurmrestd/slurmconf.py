@@ -149,11 +149,7 @@ class SlurmConf:
     @property
     def auth_alt_parameters(self) -> dict[str, str]:
         """AuthAltParameters as a dict; bare flags map to ""; keys lower-cased."""
-        params: dict[str, str] = {}
-        for item in _split_list(self.get("AuthAltParameters") or ""):
-            key, _, value = item.partition("=")
-            params[key.strip().lower()] = value.strip()
-        return params
+        return parse_auth_alt_parameters(self.get("AuthAltParameters"))
 
     @property
     def jwt_key_path(self) -> str | None:
@@ -200,6 +196,18 @@ def parse_slurmctld_host(value: str) -> ControllerHost:
 
 def _split_list(value: str) -> Iterator[str]:
     return (item.strip() for item in value.split(",") if item.strip())
+
+
+def parse_auth_alt_parameters(value: str | None) -> dict[str, str]:
+    """`jwt_key=/p,jwks=/q,disable_token_creation` -> {name: value}; flags map to "".
+
+    Option names are matched without regard to case, as everywhere in slurm.conf.
+    """
+    params: dict[str, str] = {}
+    for item in _split_list(value or ""):
+        key, _, val = item.partition("=")
+        params[key.strip().lower()] = val.strip()
+    return params
 
 
 # ------------------------------------------------------------------ parse --

@@ -10,11 +10,11 @@ reason instead of failing later at slurmctld with an opaque 500.
 from __future__ import annotations
 
 import pwd
-from collections.abc import Mapping
 
 from slurmrestd.auth.base import AuthContext, AuthRejected, Identity
 from slurmrestd.auth.tokens import KeyConfigError, TokenError, TokenValidator
 from slurmrestd.http.message import HttpRequest, PeerInfo
+from slurmrestd.slurmconf import parse_auth_alt_parameters
 
 NAME = "rest_auth/jwt"
 
@@ -117,18 +117,7 @@ def _split_authorization(value: str) -> tuple[str, str]:
 
 
 def _validator_for(context: AuthContext) -> TokenValidator:
-    params = _parse_auth_alt_parameters(context.auth_alt_parameters)
+    params = parse_auth_alt_parameters(context.auth_alt_parameters)
     if not params.get("jwt_key") and not params.get("jwks"):
         raise KeyConfigError(_NO_KEYS)
     return TokenValidator.from_auth_alt_parameters(params)
-
-
-def _parse_auth_alt_parameters(raw: str | None) -> Mapping[str, str]:
-    """`jwt_key=/p,jwks=/q,disable_token_creation` -> {name: value}; flags map to ''."""
-    params: dict[str, str] = {}
-    for item in (raw or "").split(","):
-        name, _, value = item.strip().partition("=")
-        if name:
-            # slurm.conf option names are matched without regard to case.
-            params[name.strip().lower()] = value.strip()
-    return params

@@ -8,7 +8,6 @@ they belong to the daemon's uid and grant nothing to "other" (as upstream).
 
 from __future__ import annotations
 
-import grp
 import pwd
 import stat
 
@@ -71,10 +70,3 @@ def _identity_for_name(name: str) -> Identity:
     except KeyError:
         raise AuthRejected(f"unknown user name {name}") from None
     return Identity(entry.pw_name, entry.pw_uid, entry.pw_gid, NAME)
-
-
-def group_name(gid: int) -> str:
-    try:
-        return grp.getgrgid(gid).gr_name
-    except KeyError:
-        return str(gid)

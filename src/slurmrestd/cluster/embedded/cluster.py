@@ -21,7 +21,6 @@ EMBEDDED_VERSION = SlurmVersion(26, 11, 0)
 
 class EmbeddedCluster:
     def __init__(self, conf: SlurmConf | None = None) -> None:
-        self._conf = conf
         self.name = (conf.cluster_name if conf is not None else None) or "localhost"
         self._hostname = socket.gethostname().split(".")[0]
         self._licenses = self._load_licenses(conf)
@@ -62,9 +61,7 @@ class EmbeddedCluster:
         """Take a re-read slurm.conf (SIGHUP); keep the old state if it is invalid."""
         if conf is None:
             return
-        licenses = self._load_licenses(conf)
-        self._conf = conf
-        self._licenses = licenses
+        self._licenses = self._load_licenses(conf)
 
     def close(self) -> None:
         return None
