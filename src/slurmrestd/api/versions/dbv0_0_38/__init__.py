@@ -1,0 +1,1 @@
+"""API dbv0.0.38 record shapes."""

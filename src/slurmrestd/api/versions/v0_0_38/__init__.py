@@ -1,0 +1,1 @@
+"""API v0.0.38 record shapes."""

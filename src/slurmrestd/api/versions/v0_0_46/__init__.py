@@ -1,0 +1,1 @@
+"""API v0.0.46 record shapes."""
