@@ -35,11 +35,12 @@ def _components(version: str, allow_null: bool) -> dict[str, Any]:
     return _nullable(components) if allow_null else components
 
 
-def schema_errors(
-    version: str, schema: str, value: Any, *, allow_null: bool = False
-) -> list[str]:
+def schema_errors(version: str, schema: str, value: Any, *, allow_null: bool = False) -> list[str]:
     """Every violation of components.schemas[schema] of `version`'s document, as text."""
-    root = {"$ref": f"#/components/schemas/{schema}", "components": _components(version, allow_null)}
+    root = {
+        "$ref": f"#/components/schemas/{schema}",
+        "components": _components(version, allow_null),
+    }
     validator = jsonschema.Draft7Validator(root)
     return [
         f"{'/'.join(str(p) for p in err.absolute_path)}: {err.message}"
