@@ -245,3 +245,39 @@ def test_rendered_errors_serialize_in_every_format(unit):
     document = env.render()
     for fmt in (Format.JSON, Format.YAML):
         assert load(dump(document, fmt), fmt) == document
+
+
+def test_empty_description_omitted_in_2205_only():
+    # As in GET_slurmdb_v0.0.38_diag__err_not_admin.json: no description key at all.
+    env = envelope(V38)
+    env.error(Errno.ACCESS_DENIED, "", "slurmdb_get_stats")
+    assert env.errors == [
+        {"error_number": 2002, "error": "Access/permission denied", "source": "slurmdb_get_stats"}
+    ]
+    newer = envelope(V46, RELEASE_NEW)
+    newer.error(Errno.ACCESS_DENIED, "", "x")
+    assert newer.errors[0]["description"] == ""
+
+
+def test_raw_entries_keep_their_shape_and_decide_status():
+    # 22.05's job submit errors: {"error_code", "error"}; an entry without errno only adds text.
+    env = envelope(V38)
+    env.entry({"description": 'Unknown key "x"', "source": "hsearch_r"}, None)
+    assert env.status == 200
+    env.entry({"error_code": 9001, "error": "Failure during parsing"}, 9001)
+    assert env.errors[1] == {"error_code": 9001, "error": "Failure during parsing"}
+    assert env.status == 400
+
+
+def test_entries_report_one_failure():
+    # As POST .../job/submit without environment: 2127 then 9001; the status is 9001's (400).
+    env = envelope(V38)
+    env.entries(
+        [
+            {"error": "environment must be set", "error_code": 2127},
+            {"error_code": 9001, "error": "Failure during parsing"},
+        ],
+        Errno.REST_FAIL_PARSING,
+    )
+    assert len(env.errors) == 2
+    assert env.status == 400

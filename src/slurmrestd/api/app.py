@@ -17,7 +17,7 @@ from typing import Any
 
 from slurmrestd import version_text
 from slurmrestd.api import health, openapi
-from slurmrestd.api.call import OperationCall
+from slurmrestd.api.call import NotModified, OperationCall
 from slurmrestd.api.envelope import ClientInfo, Envelope, SlurmRelease
 from slurmrestd.api.mime import Format, UnknownMimeType, request_format, response_format
 from slurmrestd.api.operations import OPERATIONS, OperationHandler, operation_key
@@ -128,7 +128,10 @@ class RestApp:
         if isinstance(query, HttpResponse):
             return query
         envelope = self._envelope(bound.spec.unit, identity, peer)
-        payload = await self._call(bound, identity, match.params, query, envelope)
+        try:
+            payload = await self._call(bound, identity, match.params, query, envelope)
+        except NotModified:
+            return HttpResponse(304, b"", None)
         status = envelope.status
         body = dump(envelope.render(payload), fmt)
         return HttpResponse(status, body, content_type, close=status >= 400)

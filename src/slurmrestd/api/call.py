@@ -15,6 +15,10 @@ from slurmrestd.cluster.base import Cluster
 R = TypeVar("R")
 
 
+class NotModified(Exception):
+    """Nothing changed since the request's `update_time`: answer 304, no body."""
+
+
 @dataclass(slots=True)
 class OperationCall:
     identity: Identity

@@ -55,16 +55,31 @@ class Envelope:
 
     def error(self, errno: int, description: str = "", source: str = "") -> None:
         errno = int(errno)  # a plain int: the YAML serializer cannot represent an Errno
+        item: dict[str, Any] = {
+            "description": description,
+            "error_number": errno,
+            "error": error_text(errno),
+            "source": source,
+        }
+        if not description and self.unit.generation == GENERATION_2205:
+            del item["description"]  # 22.05 wrote no key for an empty description
+        self.entry(item, errno)
+
+    def entry(self, item: dict[str, Any], errno: int | None) -> None:
+        """An error object exactly as given: 22.05's were not uniform (error_code, errno).
+
+        `errno` decides the HTTP status like any error; None adds an entry that does not.
+        """
+        if errno is not None and self.first_errno is None:
+            self.first_errno = int(errno)
+        self.errors.append(item)
+
+    def entries(self, items: list[dict[str, Any]], errno: int) -> None:
+        """Several error objects that together report one failure numbered `errno`."""
+        for item in items:
+            self.entry(item, None)
         if self.first_errno is None:
-            self.first_errno = errno
-        self.errors.append(
-            {
-                "description": description,
-                "error_number": errno,
-                "error": error_text(errno),
-                "source": source,
-            }
-        )
+            self.first_errno = int(errno)
 
     def add_slurm_error(self, exc: SlurmError) -> None:
         self.error(exc.errno, exc.description, exc.source)

@@ -6,12 +6,17 @@ are version-neutral (see model/); backends know nothing of HTTP or API versions.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from slurmrestd.auth.base import Identity
 from slurmrestd.model.controller import ControllerPing, SlurmVersion
+from slurmrestd.model.job_desc import JobDescription, SubmitResult
 from slurmrestd.model.license import LicenseSnapshot
 from slurmrestd.slurmconf import SlurmConf
+
+if TYPE_CHECKING:
+    from slurmrestd.model.job import JobSnapshot
 
 
 @runtime_checkable
@@ -31,6 +36,34 @@ class Cluster(Protocol):
 
     def licenses(self, identity: Identity) -> LicenseSnapshot:
         """The license table."""
+        ...
+
+    def jobs(self, identity: Identity) -> JobSnapshot:
+        """Every job the controller knows, with the time of its last change."""
+        ...
+
+    def job(self, identity: Identity, job_id: str) -> JobSnapshot:
+        """One job ("12"), an array task ("12_3") or an array with its tasks.
+
+        Raises:
+            SlurmError: 2017 when there is no such job.
+        """
+        ...
+
+    def submit_job(
+        self, identity: Identity, descriptions: Sequence[JobDescription]
+    ) -> SubmitResult:
+        """Submit a batch job (several descriptions: a heterogeneous job)."""
+        ...
+
+    def update_job(self, identity: Identity, job_id: str, changes: JobDescription) -> None:
+        """Change the fields given in `changes` (hold/release are changes too)."""
+        ...
+
+    def signal_job(
+        self, identity: Identity, job_id: str, signal: int, flags: frozenset[str]
+    ) -> None:
+        """Send a signal; SIGKILL with no flags cancels the job (scancel)."""
         ...
 
     def healthy(self) -> bool:
