@@ -151,8 +151,23 @@ def print_list(kind: str) -> int:
 
 
 def make_cluster(options: Options, conf: SlurmConf | None) -> Cluster:
+    """The backend of --backend / SLURMRESTD_BACKEND (auto is embedded for now).
+
+    Raises:
+        StartupError: --backend slurm and no controller answers.
+    """
     if options.backend == "slurm":
-        raise StartupError("the slurm backend is not available in this build yet")
+        # Imported here: the embedded default never needs Slurm's commands.
+        from slurmrestd.cluster.slurm import SlurmCluster
+        from slurmrestd.cluster.slurm.commands import UNREACHABLE
+
+        try:
+            return SlurmCluster.connect(options.conf_file, conf)
+        except SlurmError as exc:
+            what = "unable to contact slurmctld" if exc.errno in UNREACHABLE else "unusable"
+            raise StartupError(
+                f"slurm backend: {what}: {exc.description or exc.text} (from {exc.source})"
+            ) from None
     return EmbeddedCluster(conf)
 
 
