@@ -87,3 +87,9 @@ def test_status_2311(errno, status):
 def test_every_errno_maps_to_an_error_status(generation, errno):
     status = status_for(errno, generation)
     assert 400 <= status < 600
+
+
+def test_unreachable_controller_is_502_on_newer_versions_only():
+    for errno in (1800, 1801, 1802, 1803):
+        assert status_for(errno, GENERATION_2311) == 502
+        assert status_for(errno, GENERATION_2205) == 500

@@ -30,7 +30,7 @@ def test_every_errno_has_a_text_or_the_fallback(errno):
         assert text == f"Unknown error {int(errno)}"
 
 
-@pytest.mark.parametrize("number", [123456, -2, 2001, 9999])
+@pytest.mark.parametrize("number", [123456, -2, 1999, 9999])
 def test_unknown_number_falls_back(number):
     assert error_text(number) == f"Unknown error {number}"
 

@@ -382,7 +382,7 @@ def test_data_parser_selection_serves_only_that_version(cluster, daemon_user, ru
 # ----------------------------------------------------------------- --backend, SLURM_JWT
 
 
-def test_backend_slurm_is_refused_clearly(cluster, daemon_user, rundir):
+def test_backend_slurm_without_a_controller_fails_clearly(cluster, daemon_user, rundir):
     for args, env in (
         (["--backend", "slurm"], _env()),
         ([], _env(SLURMRESTD_BACKEND="slurm")),

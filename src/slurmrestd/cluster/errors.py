@@ -18,6 +18,13 @@ class Errno(enum.IntEnum):
     COMMUNICATIONS_CONNECTION_ERROR = 1001
     COMMUNICATIONS_RECEIVE_ERROR = 1003
     SOCKET_TIMEOUT = 5004
+    ZERO_BYTES = 5005
+    CONTROLLER_CONNECT = 1800
+    CONTROLLER_SEND = 1801
+    CONTROLLER_RECEIVE = 1802
+    CONTROLLER_SHUTDOWN = 1803
+    RATE_LIMITED = 1804
+    DEFAULT_PARTITION_MISSING = 2001
     INVALID_PARTITION_NAME = 2000
     ACCESS_DENIED = 2002
     JOB_MISSING_REQUIRED_PARTITION_GROUP = 2003
@@ -198,6 +205,13 @@ ERROR_TEXT: dict[int, str] = {
     Errno.COMMUNICATIONS_CONNECTION_ERROR: "Communication connection failure",
     Errno.COMMUNICATIONS_RECEIVE_ERROR: "Message receive failure",
     Errno.SOCKET_TIMEOUT: "Socket timed out on send/recv operation",
+    Errno.ZERO_BYTES: "Zero Bytes were transmitted or received",
+    Errno.CONTROLLER_CONNECT: "Unable to contact slurm controller (connect failure)",
+    Errno.CONTROLLER_SEND: "Unable to contact slurm controller (send failure)",
+    Errno.CONTROLLER_RECEIVE: "Unable to contact slurm controller (receive failure)",
+    Errno.CONTROLLER_SHUTDOWN: "Unable to contact slurm controller (shutdown failure)",
+    Errno.RATE_LIMITED: "Rate limit exceeded, please retry momentarily",
+    Errno.DEFAULT_PARTITION_MISSING: "No partition specified or system default partition",
     Errno.INVALID_PARTITION_NAME: "Invalid partition name specified",
     Errno.ACCESS_DENIED: "Access/permission denied",
     Errno.JOB_SCRIPT_MISSING: "Job script not specified",

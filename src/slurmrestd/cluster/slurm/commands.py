@@ -37,25 +37,24 @@ DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 
 # Slurm error texts that errors.py does not table yet (slurm_errno.h numbers).
 # TODO(errors.py): move these rows into ERROR_TEXT.
-EXTRA_ERROR_TEXT: dict[int, str] = {
-    1800: "Unable to contact slurm controller (connect failure)",
-    1801: "Unable to contact slurm controller (send failure)",
-    1802: "Unable to contact slurm controller (receive failure)",
-    1803: "Unable to contact slurm controller (shutdown failure)",
-    1804: "Rate limit exceeded, please retry momentarily",
-    2001: "No partition specified or system default partition",
-    5005: "Zero Bytes were transmitted or received",
-}
-CONTROLLER_UNREACHABLE = 1800  # SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR
+CONTROLLER_UNREACHABLE = Errno.CONTROLLER_CONNECT
 # Errors meaning "the controller did not answer" (not "it answered no").
-UNREACHABLE = frozenset({CONTROLLER_UNREACHABLE, 1801, 1802, 1803, Errno.SOCKET_TIMEOUT})
+UNREACHABLE = frozenset(
+    {
+        Errno.CONTROLLER_CONNECT,
+        Errno.CONTROLLER_SEND,
+        Errno.CONTROLLER_RECEIVE,
+        Errno.CONTROLLER_SHUTDOWN,
+        Errno.SOCKET_TIMEOUT,
+    }
+)
 
 # The Slurm call a command names before " error:" ("slurm_load_jobs error: ...").
 _SLURM_CALL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*) error:")
 # Longest text first, so a text that contains another wins.
 _KNOWN_TEXTS: tuple[tuple[str, int], ...] = tuple(
     sorted(
-        ((text, int(num)) for num, text in {**ERROR_TEXT, **EXTRA_ERROR_TEXT}.items() if num),
+        ((text, int(num)) for num, text in ERROR_TEXT.items() if num),
         key=lambda row: -len(row[0]),
     )
 )
