@@ -28,10 +28,23 @@ def _nullable(node: Any) -> Any:
     return node
 
 
+def _flat_required(node: Any) -> Any:
+    """Drop `required` names like "cpus/count": upstream's flattened paths, not keys."""
+    if isinstance(node, dict):
+        out = {k: _flat_required(v) for k, v in node.items()}
+        required = out.get("required")
+        if isinstance(required, list):
+            out["required"] = [r for r in required if not (isinstance(r, str) and "/" in r)]
+        return out
+    if isinstance(node, list):
+        return [_flat_required(v) for v in node]
+    return node
+
+
 @functools.cache
 def _components(version: str, allow_null: bool) -> dict[str, Any]:
     spec = json.loads((SPECS / f"{version}.json").read_text())
-    components = copy.deepcopy(spec["components"])
+    components = _flat_required(copy.deepcopy(spec["components"]))
     return _nullable(components) if allow_null else components
 
 

@@ -16,7 +16,12 @@ from slurmrestd.model.license import LicenseSnapshot
 from slurmrestd.slurmconf import SlurmConf
 
 if TYPE_CHECKING:
+    from slurmrestd.cluster.accounting import AccountingStore
+    from slurmrestd.model.diag import ControllerDiag
     from slurmrestd.model.job import JobSnapshot
+    from slurmrestd.model.node import NodeSnapshot
+    from slurmrestd.model.partition import PartitionSnapshot
+    from slurmrestd.model.reservation import ReservationSnapshot
 
 
 @runtime_checkable
@@ -24,6 +29,11 @@ class Cluster(Protocol):
     """A Slurm cluster as the REST API sees it."""
 
     name: str
+
+    @property
+    def accounting(self) -> AccountingStore:
+        """The slurmdbd side of the cluster."""
+        ...
 
     @property
     def version(self) -> SlurmVersion:
@@ -64,6 +74,20 @@ class Cluster(Protocol):
         self, identity: Identity, job_id: str, signal: int, flags: frozenset[str]
     ) -> None:
         """Send a signal; SIGKILL with no flags cancels the job (scancel)."""
+        ...
+
+    def requeue_job(self, identity: Identity, job_id: str) -> None:
+        """Put a running or finished job back in the queue."""
+        ...
+
+    def nodes(self, identity: Identity) -> NodeSnapshot: ...
+
+    def partitions(self, identity: Identity) -> PartitionSnapshot: ...
+
+    def reservations(self, identity: Identity) -> ReservationSnapshot: ...
+
+    def diag(self, identity: Identity) -> ControllerDiag:
+        """The controller's statistics (sdiag)."""
         ...
 
     def healthy(self) -> bool:

@@ -11,15 +11,29 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slurmrestd.api.call import OperationCall
-from slurmrestd.api.operations import licenses, ping, util
+from slurmrestd.api.operations import jobs, licenses, ping, resources, util
+from slurmrestd.api.operations.slurmdb import SLURMDB_OPERATIONS
 
 OperationHandler = Callable[[OperationCall], Awaitable[dict[str, Any] | None]]
 
 OPERATIONS: dict[tuple[str, str], OperationHandler] = {
     ("GET", "/slurm/*/ping"): ping.get_ping,
     ("GET", "/slurm/*/licenses"): licenses.get_licenses,
+    ("GET", "/slurm/*/jobs"): jobs.get_jobs,
+    ("GET", "/slurm/*/job/{job_id}"): jobs.get_job,
+    ("POST", "/slurm/*/job/submit"): jobs.post_job_submit,
+    ("POST", "/slurm/*/job/{job_id}"): jobs.post_job_update,
+    ("DELETE", "/slurm/*/job/{job_id}"): jobs.delete_job,
+    ("GET", "/slurm/*/nodes"): resources.get_nodes,
+    ("GET", "/slurm/*/node/{node_name}"): resources.get_node,
+    ("GET", "/slurm/*/partitions"): resources.get_partitions,
+    ("GET", "/slurm/*/partition/{partition_name}"): resources.get_partition,
+    ("GET", "/slurm/*/reservations"): resources.get_reservations,
+    ("GET", "/slurm/*/reservation/{reservation_name}"): resources.get_reservation,
+    ("GET", "/slurm/*/diag"): resources.get_diag,
     ("POST", "/util/*/hostnames"): util.post_hostnames,
     ("POST", "/util/*/hostlist"): util.post_hostlist,
+    **SLURMDB_OPERATIONS,
 }
 
 

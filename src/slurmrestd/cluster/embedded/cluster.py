@@ -1,29 +1,164 @@
 """EmbeddedCluster: this process is the controller of a one-host cluster.
 
-For now it answers what needs no job state (ping, licenses, health); jobs,
-nodes and accounting arrive with the embedded workload manager.
+Jobs run through the workload manager (engine/), which keeps its state in
+SQLite under the state directory; this class turns REST identities into the
+engine's submitters and the engine's records into canonical ones.
 """
 
 from __future__ import annotations
 
+import grp
+import logging
+import os
+import pwd
 import socket
+import threading
 import time
+from collections.abc import Sequence
+from pathlib import Path
 
 from slurmrestd.auth.base import Identity
+from slurmrestd.cluster.embedded import convert
+from slurmrestd.cluster.embedded.accounting.store import SqliteAccounting
+from slurmrestd.cluster.embedded.engine.manager import WorkloadManager
+from slurmrestd.cluster.embedded.engine.records import JobState as EngineState
+from slurmrestd.cluster.embedded.engine.records import Submitter
 from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.model.controller import ControllerPing, SlurmVersion
+from slurmrestd.model.diag import ControllerDiag
+from slurmrestd.model.job import JobSnapshot
+from slurmrestd.model.job_desc import JobDescription, SubmitResult
 from slurmrestd.model.license import License, LicenseSnapshot, parse_licenses
+from slurmrestd.model.node import NodeSnapshot
+from slurmrestd.model.partition import PartitionSnapshot
+from slurmrestd.model.reservation import ReservationSnapshot
 from slurmrestd.slurmconf import SlurmConf
+
+log = logging.getLogger("slurmrestd.embedded")
 
 # The Slurm release whose behaviour the embedded controller follows.
 EMBEDDED_VERSION = SlurmVersion(26, 11, 0)
 
 
+def default_state_dir() -> Path:
+    """Where state lives without StateSaveLocation: the user's XDG state home."""
+    xdg = os.environ.get("XDG_STATE_HOME")
+    if xdg:
+        return Path(xdg) / "slurmrestd"
+    try:
+        home = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    except KeyError:
+        home = None
+    if home is not None and home.is_dir() and os.access(home, os.W_OK):
+        return home / ".local" / "state" / "slurmrestd"
+    # Accounts without a usable home (system users): a private directory of our own.
+    return Path("/var/tmp") / f"slurmrestd-{os.getuid()}"
+
+
+def _group_name(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+def _own_user() -> str:
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return str(os.getuid())
+
+
 class EmbeddedCluster:
-    def __init__(self, conf: SlurmConf | None = None) -> None:
+    def __init__(self, conf: SlurmConf | None = None, *, state_dir: Path | None = None) -> None:
         self.name = (conf.cluster_name if conf is not None else None) or "localhost"
+        self._conf = conf
         self._hostname = socket.gethostname().split(".")[0]
         self._licenses = self._load_licenses(conf)
+        location = conf.state_save_location if conf is not None else None
+        self.state_dir = state_dir or (Path(location) if location else default_state_dir())
+        self.operators = self._operators(conf)
+        self._manager: WorkloadManager | None = None
+        self._accounting: SqliteAccounting | None = None
+        self._lock = threading.Lock()
+        self._started = int(time.time())
+        self._boot_time = self._read_boot_time()
+
+    @staticmethod
+    def _operators(conf: SlurmConf | None) -> frozenset[str]:
+        """Who may act on every job: root, SlurmUser and the daemon's own user."""
+        names = {"root", _own_user()}
+        if conf is not None and conf.slurm_user:
+            names.add(conf.slurm_user)
+        return frozenset(names)
+
+    @staticmethod
+    def _read_boot_time() -> int:
+        try:
+            with open("/proc/stat", encoding="ascii") as f:
+                for line in f:
+                    if line.startswith("btime "):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    # ----------------------------------------------------------- the engine --
+
+    def start(self) -> None:
+        """Open the state and start scheduling (adopting jobs that outlived a restart)."""
+        self._engine()
+
+    def _engine(self) -> WorkloadManager:
+        manager = self._manager
+        if manager is not None:
+            return manager
+        with self._lock:
+            if self._manager is None:
+                try:
+                    manager = WorkloadManager(self._conf, self.state_dir)
+                except OSError as exc:
+                    raise SlurmError(
+                        Errno.WRITING_TO_FILE,
+                        f"state directory {self.state_dir}: {exc.strerror}",
+                        "embedded",
+                    ) from None
+                manager.start()
+                log.info("embedded controller: state in %s", self.state_dir)
+                self._manager = manager
+            return self._manager
+
+    @property
+    def accounting(self) -> SqliteAccounting:
+        """The slurmdbd side: accounts, users, QOS ... and the records of every job."""
+        store = self._accounting
+        if store is not None:
+            return store
+        self._engine()  # creates the state directory
+        with self._lock:
+            if self._accounting is None:
+                self._accounting = SqliteAccounting(
+                    self.state_dir / "accounting.db",
+                    self.name,
+                    self.operators,
+                    job_source=self._accounting_jobs,
+                )
+            return self._accounting
+
+    def _accounting_jobs(self) -> list[convert.AccountingJob]:
+        now = int(time.time())
+        return [convert.accounting_job(r, self.name, now) for r in self._engine().jobs()]
+
+    def _submitter(self, identity: Identity) -> Submitter:
+        return Submitter(
+            uid=identity.uid,
+            gid=identity.gid,
+            user_name=identity.user_name,
+            group_name=_group_name(identity.gid),
+            is_operator=identity.uid == 0 or identity.user_name in self.operators,
+        )
+
+    # ------------------------------------------------------------- controller --
 
     @staticmethod
     def _load_licenses(conf: SlurmConf | None) -> LicenseSnapshot:
@@ -41,7 +176,17 @@ class EmbeddedCluster:
         return LicenseSnapshot(licenses, now)
 
     def licenses(self, identity: Identity) -> LicenseSnapshot:
-        return self._licenses
+        if self._manager is None:
+            return self._licenses
+        used = {u.name: u.used for u in self._manager.licenses()}
+        snapshot = self._licenses
+        licenses = tuple(
+            License(
+                lic.name, lic.total, used=used.get(lic.name, 0), last_update=snapshot.last_update
+            )
+            for lic in snapshot.licenses
+        )
+        return LicenseSnapshot(licenses, snapshot.last_update)
 
     @property
     def version(self) -> SlurmVersion:
@@ -54,6 +199,84 @@ class EmbeddedCluster:
         latency_us = (time.perf_counter_ns() - started) // 1000
         return [ControllerPing(hostname, True, latency_us, True, "primary")]
 
+    # ------------------------------------------------------------------- jobs --
+
+    def jobs(self, identity: Identity) -> JobSnapshot:
+        manager = self._engine()
+        return JobSnapshot(convert.jobs(manager.jobs(), self.name), manager.last_update)
+
+    def job(self, identity: Identity, job_id: str) -> JobSnapshot:
+        manager = self._engine()
+        return JobSnapshot(convert.jobs(manager.job(job_id), self.name), manager.last_update)
+
+    def submit_job(
+        self, identity: Identity, descriptions: Sequence[JobDescription]
+    ) -> SubmitResult:
+        if not descriptions:
+            raise SlurmError(Errno.REST_INVALID_JOBS_DESC, "no job description", "submit")
+        if len(descriptions) > 1:
+            raise SlurmError(
+                Errno.NOT_SUPPORTED,
+                "heterogeneous jobs need more than one node type; not on this backend",
+                "submit",
+            )
+        return self._engine().submit(self._submitter(identity), descriptions[0])
+
+    def update_job(self, identity: Identity, job_id: str, changes: JobDescription) -> None:
+        self._engine().update(self._submitter(identity), job_id, changes)
+
+    def signal_job(
+        self, identity: Identity, job_id: str, signal: int, flags: frozenset[str]
+    ) -> None:
+        batch_only = "BATCH_JOB" in flags
+        self._engine().signal(self._submitter(identity), job_id, signal, batch_only=batch_only)
+
+    def requeue_job(self, identity: Identity, job_id: str) -> None:
+        self._engine().requeue(self._submitter(identity), job_id)
+
+    # -------------------------------------------------- nodes and partitions --
+
+    def nodes(self, identity: Identity) -> NodeSnapshot:
+        manager = self._engine()
+        nodes = tuple(
+            convert.node(u, self.name, self._boot_time, self._started) for u in manager.nodes()
+        )
+        return NodeSnapshot(nodes, manager.last_update)
+
+    def partitions(self, identity: Identity) -> PartitionSnapshot:
+        manager = self._engine()
+        config = manager.config
+        parts = tuple(convert.partition(p, config, self.name) for p in config.partitions)
+        return PartitionSnapshot(parts, self._started)
+
+    def reservations(self, identity: Identity) -> ReservationSnapshot:
+        return ReservationSnapshot((), self._started)
+
+    def diag(self, identity: Identity) -> ControllerDiag:
+        now = int(time.time())
+        records = self._engine().jobs()
+        since = [r for r in records if r.submit_time >= self._started]
+        state = [r.state for r in records]
+        return ControllerDiag(
+            req_time=now,
+            req_time_start=self._started,
+            jobs_submitted=len(since),
+            jobs_started=sum(1 for r in since if r.start_time),
+            jobs_completed=sum(1 for r in since if r.state is EngineState.COMPLETED),
+            jobs_canceled=sum(1 for r in since if r.state is EngineState.CANCELLED),
+            jobs_failed=sum(
+                1
+                for r in since
+                if r.state in (EngineState.FAILED, EngineState.TIMEOUT, EngineState.OUT_OF_MEMORY)
+            ),
+            jobs_pending=state.count(EngineState.PENDING),
+            jobs_running=state.count(EngineState.RUNNING),
+            job_states_ts=now,
+            server_thread_count=threading.active_count(),
+        )
+
+    # ------------------------------------------------------------------ admin --
+
     def healthy(self) -> bool:
         return True
 
@@ -64,4 +287,10 @@ class EmbeddedCluster:
         self._licenses = self._load_licenses(conf)
 
     def close(self) -> None:
-        return None
+        with self._lock:
+            if self._accounting is not None:
+                self._accounting.close()
+                self._accounting = None
+            if self._manager is not None:
+                self._manager.close()
+                self._manager = None

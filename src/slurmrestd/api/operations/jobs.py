@@ -1,0 +1,222 @@
+"""/slurm/{version}/job* : list, show, submit, update, signal and cancel jobs.
+
+Handlers are version-neutral: the version's module (api/versions/) says how a
+record and a request look; the generation decides the 22.05 quirks (job ids
+must be plain numbers, submit errors in {error_code, error} objects).
+"""
+
+from __future__ import annotations
+
+import signal as signals
+from types import ModuleType
+from typing import Any
+
+from slurmrestd.api.call import NotModified, OperationCall
+from slurmrestd.api.numbers import no_val
+from slurmrestd.api.versions import request as requests
+from slurmrestd.api.versions import v0_0_38, v0_0_46
+from slurmrestd.api.versions.v0_0_38 import job_desc as job_desc_38
+from slurmrestd.api.versions.v0_0_38 import jobs as jobs_38
+from slurmrestd.api.versions.v0_0_46 import job_desc as job_desc_46
+from slurmrestd.api.versions.v0_0_46 import jobs as jobs_46
+from slurmrestd.cluster.errors import Errno, SlurmError, error_text
+from slurmrestd.model.job import JobSnapshot
+
+# Per API number: (record shapes, request parsers). Versions missing here answer 501.
+_SHAPES: dict[int, tuple[ModuleType, ModuleType]] = {
+    38: (jobs_38, job_desc_38),
+    46: (jobs_46, job_desc_46),
+}
+_LEGACY = 38  # the 22.05 generation
+assert v0_0_38 and v0_0_46  # packages imported for their submodules
+
+
+def _shapes(call: OperationCall) -> tuple[ModuleType, ModuleType]:
+    shapes = _SHAPES.get(call.api_number)
+    if shapes is None:
+        raise SlurmError(
+            Errno.NOT_IMPLEMENTED, f"jobs are not available in {call.version} yet", call.version
+        )
+    return shapes
+
+
+def _since(call: OperationCall) -> int | None:
+    """The `update_time` query: answer 304 when nothing changed since then."""
+    value = call.query.get("update_time")
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise SlurmError(
+            Errno.REST_INVALID_QUERY,
+            f"update_time: expected a UNIX time in seconds, got {value!r}",
+            "update_time",
+        ) from None
+
+
+def _jobs_payload(call: OperationCall, snapshot: JobSnapshot) -> dict[str, Any]:
+    shapes, _ = _shapes(call)
+    payload: dict[str, Any] = {"jobs": [shapes.render_job(job) for job in snapshot.jobs]}
+    if call.api_number > _LEGACY:
+        payload["last_backfill"] = no_val(getattr(snapshot, "last_backfill", None))
+        payload["last_update"] = no_val(snapshot.last_update)
+    return payload
+
+
+async def get_jobs(call: OperationCall) -> dict[str, Any]:
+    _shapes(call)
+    since = _since(call)
+    snapshot = await call.run_blocking(call.cluster.jobs, call.identity)
+    if since is not None and snapshot.last_update <= since:
+        raise NotModified
+    return _jobs_payload(call, snapshot)
+
+
+async def get_job(call: OperationCall) -> dict[str, Any] | None:
+    _shapes(call)
+    job_id = str(call.params["job_id"])
+    if call.api_number == _LEGACY and not job_id.isdigit():
+        # 22.05 took only plain numbers here ("26_2" too was refused).
+        call.envelope.error(
+            Errno.REST_INVALID_JOBS_DESC, f"Unable to find JobId={job_id}", "_handle_job_get"
+        )
+        return None
+    since = _since(call)
+    try:
+        snapshot = await call.run_blocking(call.cluster.job, call.identity, job_id)
+    except SlurmError as exc:
+        if exc.errno == Errno.INVALID_JOB_ID:
+            call.envelope.error(exc.errno, f"Unable to find JobId={job_id}", "slurm_load_job")
+        else:
+            call.envelope.add_slurm_error(exc)
+        return _jobs_payload(call, JobSnapshot((), 0))
+    if since is not None and snapshot.last_update <= since:
+        raise NotModified
+    return _jobs_payload(call, snapshot)
+
+
+def _reject(call: OperationCall, exc: requests.RequestInvalid) -> None:
+    call.envelope.entries(exc.entries, exc.errno)
+    for warning in exc.warnings:
+        call.envelope.warnings.append(warning)
+
+
+def _legacy_error(call: OperationCall, exc: SlurmError) -> None:
+    """22.05's job submit answered Slurm errors as {error_code, error}."""
+    call.envelope.entry({"error_code": int(exc.errno), "error": error_text(exc.errno)}, exc.errno)
+
+
+async def post_job_submit(call: OperationCall) -> dict[str, Any] | None:
+    _, parser = _shapes(call)
+    try:
+        parsed = parser.parse_submit(dict(call.query))
+    except requests.RequestInvalid as exc:
+        _reject(call, exc)
+        return None
+    call.envelope.warnings.extend(parsed.warnings)
+    try:
+        result = await call.run_blocking(
+            call.cluster.submit_job, call.identity, parsed.descriptions
+        )
+    except SlurmError as exc:
+        if call.api_number == _LEGACY:
+            _legacy_error(call, exc)
+        else:
+            call.envelope.add_slurm_error(exc)
+        return None
+    for errno, text in result.notices:
+        # Submitted, with a remark (e.g. 2042 held): not an error for the status.
+        if call.api_number == _LEGACY:
+            call.envelope.entry({"error_code": errno, "error": text}, None)
+        else:
+            call.envelope.warn(text, "slurm_submit_batch_job")
+    step_id = "BATCH" if call.api_number == _LEGACY else result.step_id
+    return {
+        "job_id": result.job_id,
+        "step_id": step_id,
+        "job_submit_user_msg": result.user_message,
+    }
+
+
+async def post_job_update(call: OperationCall) -> dict[str, Any] | None:
+    _, parser = _shapes(call)
+    job_id = str(call.params["job_id"])
+    try:
+        parsed = parser.parse_update(dict(call.query))
+    except requests.RequestInvalid as exc:
+        _reject(call, exc)
+        return None
+    call.envelope.warnings.extend(parsed.warnings)
+    changes = parsed.description
+    await call.run_blocking(call.cluster.update_job, call.identity, job_id, changes)
+    if call.api_number == _LEGACY:
+        return {}
+    return {
+        "results": [
+            {
+                "job_id": _numeric_id(job_id),
+                "step_id": "",
+                "error_code": 0,
+                "error": error_text(0),
+                "why": "",
+            }
+        ]
+    }
+
+
+def parse_signal(value: Any) -> int:
+    """`SIGUSR1`, `USR1` or `10` -> 10 (SIGKILL when not given)."""
+    if value in (None, ""):
+        return int(signals.SIGKILL)
+    text = str(value).strip().upper()
+    if text.isdigit():
+        number = int(text)
+        if 0 < number < signals.NSIG:
+            return number
+    else:
+        name = text if text.startswith("SIG") else "SIG" + text
+        try:
+            return int(signals.Signals[name])
+        except KeyError:
+            pass
+    raise SlurmError(Errno.REST_INVALID_QUERY, f"signal: unknown signal {value!r}", "signal")
+
+
+def _numeric_id(job_id: str) -> int:
+    head = job_id.split("_", 1)[0].split("+", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+async def delete_job(call: OperationCall) -> dict[str, Any] | None:
+    _shapes(call)
+    job_id = str(call.params["job_id"])
+    signum = parse_signal(call.query.get("signal"))
+    flags_value = call.query.get("flags")
+    flags = frozenset(str(flags_value).upper().split(",")) if flags_value else frozenset()
+    try:
+        await call.run_blocking(call.cluster.signal_job, call.identity, job_id, signum, flags)
+    except SlurmError as exc:
+        if call.api_number == _LEGACY:
+            if exc.errno == Errno.ALREADY_DONE:
+                return {}  # 22.05 answered a finished job with no error
+            call.envelope.error(
+                exc.errno,
+                f"unable to kill JobId={job_id} with signal {signum}: {error_text(exc.errno)}",
+                "slurm_kill_job",
+            )
+            return None
+        call.envelope.add_slurm_error(exc)
+        return {"status": [_kill_status(job_id, exc.errno, exc.description)]}
+    if call.api_number == _LEGACY:
+        return {}
+    return {"status": [_kill_status(job_id, 0, "")]}
+
+
+def _kill_status(job_id: str, errno: int, message: str) -> dict[str, Any]:
+    return {
+        "error": {"string": error_text(errno), "code": int(errno), "message": message},
+        "step_id": "",
+        "job_id": no_val(_numeric_id(job_id)),
+        "federation": {"sibling": ""},
+    }
