@@ -210,6 +210,8 @@ def run(options: Options) -> int:
         security.lock_down(options.security)
         daemon = Daemon(options, conf, auth_plugins, units)
         cluster = make_cluster(options, conf)
+        if isinstance(cluster, EmbeddedCluster):
+            cluster.start()  # open the state now: adopt surviving jobs, fail early
         # No address and no inherited socket: inetd mode (stdin/stdout).
         try:
             sockets = bind_listeners(options, daemon)

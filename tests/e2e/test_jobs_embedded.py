@@ -121,7 +121,9 @@ def test_cancel_signal_and_update(jobs_daemon, rundir, daemon_user):
     client = Client(daemon, cluster.token(daemon_user.pw_name))
     out = rundir / "sig.out"
     body = {
-        "script": script(f"trap 'echo got-usr1 >> {out}' USR1\nwhile :; do sleep 0.1; done"),
+        "script": script(
+            f"trap 'echo got-usr1 >> {out}' USR1\necho ready > {out}\nwhile :; do sleep 0.1; done"
+        ),
         "job": {
             "name": "sleeper",
             "current_working_directory": str(rundir),
@@ -138,11 +140,14 @@ def test_cancel_signal_and_update(jobs_daemon, rundir, daemon_user):
     _, doc = client.call("GET", f"/slurm/v0.0.38/job/{job_id}")
     assert doc["jobs"][0]["time_limit"] == 20
     deadline = time.monotonic() + 15
-    while not (out.exists() and "got-usr1" in out.read_text()):
-        status, doc = client.call("DELETE", f"/slurm/v0.0.38/job/{job_id}?signal=SIGUSR1")
-        assert status == 200, doc
+    while not (out.exists() and "ready" in out.read_text()):
+        assert time.monotonic() < deadline, "the job never installed its trap"
+        time.sleep(0.05)  # a USR1 before the trap would kill the shell
+    status, doc = client.call("DELETE", f"/slurm/v0.0.38/job/{job_id}?signal=SIGUSR1")
+    assert status == 200, doc
+    while "got-usr1" not in out.read_text():
         assert time.monotonic() < deadline, "SIGUSR1 never reached the job"
-        time.sleep(0.3)  # the trap may not be installed yet at the first signal
+        time.sleep(0.05)
     status, doc = client.call("DELETE", f"/slurm/v0.0.46/job/{job_id}")
     assert status == 200, doc
     assert doc["status"][0]["error"]["code"] == 0
@@ -277,3 +282,40 @@ def test_accounting_records_jobs_and_accounts(jobs_daemon, rundir, daemon_user):
     other = Client(daemon, cluster.token(harness.ensure_user("srtest2").pw_name))
     status, doc = other.call("GET", "/slurmdb/v0.0.38/diag")
     assert status == 500 and doc["errors"][0]["error_number"] == 2002
+
+
+def test_unusable_state_directory_is_fatal_at_start(rundir, daemon_user):
+    conf = rundir / "slurm.conf"
+    conf.write_text("ClusterName=x\nStateSaveLocation=/proc/no-such-dir/state\n")
+    result = harness.run_daemon(
+        [*harness.privilege_args(daemon_user), "-f", str(conf), f"unix:{rundir}/x.sock"]
+    )
+    assert result.returncode == 1
+    assert b"state directory /proc/no-such-dir/state" in result.stderr
+
+
+def test_job_survives_a_daemon_restart(rundir, daemon_user):
+    cluster = harness.write_cluster(rundir, daemon_user, extra=f"StateSaveLocation={rundir}/st\n")
+    args = [*harness.privilege_args(daemon_user), "-a", "rest_auth/jwt", "-f", str(cluster.conf)]
+    marker = rundir / "marker"
+    with harness.daemon_running([*args, "127.0.0.1:0"]) as daemon:
+        client = Client(daemon, cluster.token(daemon_user.pw_name))
+        status, doc = client.call(
+            "POST",
+            "/slurm/v0.0.46/job/submit",
+            {
+                "script": script(f"while [ ! -e {marker} ]; do sleep 0.1; done; exit 4"),
+                "job": {"current_working_directory": str(rundir), "environment": ["PATH=/bin"]},
+            },
+        )
+        assert status == 200, doc
+        job_id = doc["job_id"]
+        client.wait_state("v0.0.46", job_id, {"RUNNING"})
+        daemon.proc.kill()  # no clean shutdown: the job keeps running on its own
+        daemon.proc.wait(10)
+    marker.touch()
+    with harness.daemon_running([*args, "127.0.0.1:0"]) as daemon:
+        client = Client(daemon, cluster.token(daemon_user.pw_name))
+        job = client.wait_state("v0.0.46", job_id, {"FAILED", "COMPLETED"})
+        assert job["job_state"] == ["FAILED"]
+        assert job["exit_code"]["return_code"]["number"] == 4

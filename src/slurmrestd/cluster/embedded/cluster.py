@@ -20,6 +20,7 @@ from pathlib import Path
 from slurmrestd.auth.base import Identity
 from slurmrestd.cluster.embedded import convert
 from slurmrestd.cluster.embedded.accounting.store import SqliteAccounting
+from slurmrestd.cluster.embedded.engine.config import ConfigError
 from slurmrestd.cluster.embedded.engine.manager import WorkloadManager
 from slurmrestd.cluster.embedded.engine.records import JobState as EngineState
 from slurmrestd.cluster.embedded.engine.records import Submitter
@@ -123,6 +124,8 @@ class EmbeddedCluster:
                         f"state directory {self.state_dir}: {exc.strerror}",
                         "embedded",
                     ) from None
+                except ConfigError as exc:
+                    raise SlurmError(Errno.EINVAL, str(exc), "slurm.conf") from None
                 manager.start()
                 log.info("embedded controller: state in %s", self.state_dir)
                 self._manager = manager
@@ -284,7 +287,14 @@ class EmbeddedCluster:
         """Take a re-read slurm.conf (SIGHUP); keep the old state if it is invalid."""
         if conf is None:
             return
-        self._licenses = self._load_licenses(conf)
+        licenses = self._load_licenses(conf)
+        if self._manager is not None:
+            try:
+                self._manager.reload(conf)
+            except ConfigError as exc:
+                raise SlurmError(Errno.EINVAL, str(exc), "slurm.conf") from None
+        self._conf = conf
+        self._licenses = licenses
 
     def close(self) -> None:
         with self._lock:

@@ -245,17 +245,18 @@ class WorkloadManager:
         with self._cond:
             targets = self._owned(user, job_id, Errno.ACCESS_DENIED)
             now = self._clock()
-            done = 0
-            changed = []
-            for job in targets:
-                if job.state.finished or (job.completing and job.state is not JobState.PENDING):
-                    done += 1
-                    continue
-                changed.append(apply(job, Event.CANCEL, end_time=int(now)))
-                self._processes.kill(job, now)
-            if done == len(targets):
+            changed = [
+                apply(job, Event.CANCEL, end_time=int(now))
+                for job in targets
+                if not (
+                    job.state.finished or (job.completing and job.state is not JobState.PENDING)
+                )
+            ]
+            if not changed:
                 raise SlurmError(Errno.ALREADY_DONE, "", "job_signal")
-            self._commit(changed, now)
+            self._commit(changed, now)  # durable first: a refused cancel kills nothing
+            for job in changed:
+                self._processes.kill(job, now)
 
     def signal(
         self, user: Submitter, job_id: str, signum: int, *, batch_only: bool = False
@@ -328,10 +329,11 @@ class WorkloadManager:
                 count = job.restart_count + 1
                 if job.state is JobState.RUNNING:
                     changed.append(apply(job, Event.REQUEUE, restart_count=count))
-                    self._processes.kill(job, now)
                 else:
                     changed.append(apply(job, Event.REQUEUE, **fresh_run(count)))
             self._commit(changed, now)
+            for job in changed:
+                self._processes.kill(job, now)  # only those with processes are killed
 
     def _owned(self, user: Submitter, job_id: str, errno: Errno) -> list[JobRecord]:
         targets = self._resolve(job_id)

@@ -144,6 +144,7 @@ class Supervisor:
         except (LaunchError, OSError, ValueError, TypeError) as exc:
             # ValueError/TypeError: an environment posix_spawn cannot pass (NUL, non-text).
             log.warning("job %d: launch failed: %s", job.job_id, exc)
+            self._executor.cleanup(job.job_id)
             return apply(
                 job,
                 Event.LAUNCH_FAILED,

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from slurmrestd.cluster.embedded.engine.admission import (
     MAX_NICE,
+    PARTITION_NOT_AVAILABLE,
     check_capacity,
     explicit_priority,
 )
@@ -24,7 +25,6 @@ from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.model.job_desc import JobDescription
 
 SOURCE = "job_update"
-PARTITION_NOT_AVAILABLE = "Required partition not available (inactive or drain)"
 
 # Fields an update may carry; anything else is refused, never silently dropped.
 UPDATABLE = frozenset(

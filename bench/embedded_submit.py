@@ -1,6 +1,6 @@
 """Benchmark (not a test): submissions per second and jobs() latency of the embedded engine.
 
-Run: /opt/srtest-venv/bin/python tests/cluster/embedded/bench_engine_submit.py [count]
+Run: python bench/embedded_submit.py [count]
 Jobs are submitted with a begin time far in the future, so the scheduler runs
 its passes over a growing queue but starts nothing.
 """
