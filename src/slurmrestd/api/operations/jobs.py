@@ -149,7 +149,15 @@ async def post_job_update(call: OperationCall) -> dict[str, Any] | None:
         return None
     call.envelope.warnings.extend(parsed.warnings)
     changes = parsed.description
-    await call.run_blocking(call.cluster.update_job, call.identity, job_id, changes)
+    try:
+        await call.run_blocking(call.cluster.update_job, call.identity, job_id, changes)
+    except SlurmError as exc:
+        if call.api_number != _LEGACY:
+            raise
+        # 22.05 named the client, not the job, in this error.
+        client = _bracketed(call.envelope.client.source)
+        call.envelope.error(exc.errno, f"job update from {client} failed", "_parse_job_list")
+        return None
     if call.api_number == _LEGACY:
         return {}
     return {
@@ -163,6 +171,14 @@ async def post_job_update(call: OperationCall) -> dict[str, Any] | None:
             }
         ]
     }
+
+
+def _bracketed(address: str) -> str:
+    """ "host:port" -> "[host]:port", as 22.05 wrote client addresses."""
+    if address.startswith("["):
+        return address
+    host, sep, port = address.rpartition(":")
+    return f"[{host}]:{port}" if sep and host else address
 
 
 def parse_signal(value: Any) -> int:
