@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import pwd
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +49,15 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @pytest.fixture(scope="module")
-def app() -> RestApp:
+def app(tmp_path_factory) -> Iterator[RestApp]:
     context = AuthContext(os.getuid(), os.getgid(), DAEMON_USER)
-    return RestApp(
+    cluster = EmbeddedCluster(state_dir=tmp_path_factory.mktemp("state"))
+    yield RestApp(
         units=plugins.resolve(None, None),
         auth_plugins=[LocalAuth(context)],
-        cluster=EmbeddedCluster(),
+        cluster=cluster,
     )
+    cluster.close()
 
 
 def call(
@@ -403,3 +406,14 @@ def test_parsable_bodies_reach_the_operation(app, headers, body):
     response = call(app, "POST", "/slurm/v0.0.38/job/submit", headers=headers, body=body)
     assert response.content_type == "application/json"
     assert json.loads(response.body)["errors"]
+
+
+def test_unencoded_comma_or_colon_is_refused_by_2205_versions_only(app):
+    # As GET_slurmdb_v0.0.38_jobs__err_unparsable_query.txt; newer versions accept it.
+    for query in ("state=COMPLETED,FAILED", "start_time=2020-01-01T00:00:00"):
+        response = call(app, "GET", "/slurmdb/v0.0.38/jobs", query=query)
+        text_error(response, 400, "Unable to parse query.")
+    response = call(app, "GET", "/slurmdb/v0.0.38/jobs", query="state=COMPLETED%2CFAILED")
+    assert response.status != 400
+    response = call(app, "GET", "/slurmdb/v0.0.46/jobs", query="state=COMPLETED,FAILED")
+    assert response.content_type == "application/json" and response.status == 200
