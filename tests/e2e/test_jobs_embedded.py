@@ -319,3 +319,48 @@ def test_job_survives_a_daemon_restart(rundir, daemon_user):
         job = client.wait_state("v0.0.46", job_id, {"FAILED", "COMPLETED"})
         assert job["job_state"] == ["FAILED"]
         assert job["exit_code"]["return_code"]["number"] == 4
+
+
+def test_array_pending_tasks_are_one_record_then_each_runs(jobs_daemon, rundir, daemon_user):
+    daemon, cluster = jobs_daemon
+    client = Client(daemon, cluster.token(daemon_user.pw_name))
+    status, doc = client.call(
+        "POST",
+        "/slurm/v0.0.38/job/submit",
+        {
+            "script": script('echo "task $SLURM_ARRAY_TASK_ID of $SLURM_ARRAY_JOB_ID"'),
+            "job": {
+                "name": "arr",
+                "array": "0-5%2",
+                "hold": True,
+                "current_working_directory": str(rundir),
+                "standard_output": str(rundir / "arr-%A_%a.out"),
+                "environment": {"PATH": "/bin:/usr/bin"},
+            },
+        },
+    )
+    assert status == 200, doc
+    assert doc["errors"] == [{"error_code": 2042, "error": HELD}]
+    array_id = doc["job_id"]
+    status, doc = client.call("GET", f"/slurm/v0.0.38/job/{array_id}")
+    assert status == 200, doc
+    (record,) = doc["jobs"]
+    assert (record["array_job_id"], record["array_task_id"]) == (array_id, None)
+    assert (record["array_task_string"], record["array_max_tasks"]) == ("0-5", 2)
+    assert record["state_reason"] == "JobHeldUser" and record["priority"] == 0
+    status, doc = client.call("POST", f"/slurm/v0.0.46/job/{array_id}", {"hold": False})
+    assert status == 200, doc
+    deadline = time.monotonic() + 30
+    while True:
+        _, doc = client.call("GET", f"/slurm/v0.0.46/job/{array_id}")
+        states = {j["array_task_id"]["number"]: j["job_state"][0] for j in doc["jobs"]}
+        if len(states) == 6 and set(states.values()) == {"COMPLETED"}:
+            break
+        assert time.monotonic() < deadline, states
+        time.sleep(0.1)  # tasks run in the daemon; poll with a deadline
+    for task in range(6):
+        text = (rundir / f"arr-{array_id}_{task}.out").read_text()
+        assert text.split() == ["task", str(task), "of", str(array_id)]
+
+
+HELD = "Job is in held state, pending scheduler release"

@@ -6,12 +6,14 @@ This is the one place that maps the first onto the second.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import platform
 from collections.abc import Iterable
 
 from slurmrestd.api.numbers import INFINITE
+from slurmrestd.cluster.embedded.engine.arrays import format_indexes
 from slurmrestd.cluster.embedded.engine.config import EngineConfig, PartitionConfig
 from slurmrestd.cluster.embedded.engine.records import JobFlag, JobRecord
 from slurmrestd.cluster.embedded.engine.records import JobState as EngineState
@@ -152,7 +154,32 @@ def job_record(rec: JobRecord, cluster: str) -> Job:
 
 
 def jobs(records: Iterable[JobRecord], cluster: str) -> tuple[Job, ...]:
-    return tuple(job_record(rec, cluster) for rec in records)
+    """Jobs as slurmctld lists them: an array's pending tasks are one record.
+
+    Slurm keeps the tasks that have not started in one record (task id unset,
+    `array_task_string` "3-15"); the engine keeps one record per task.
+    """
+    out: list[Job] = []
+    pending: dict[int, list[JobRecord]] = {}
+    for rec in records:
+        if rec.array_job_id is not None and rec.state is EngineState.PENDING:
+            group = pending.setdefault(rec.array_job_id, [])
+            group.append(rec)
+            if len(group) > 1:
+                continue
+        out.append(job_record(rec, cluster))
+    if not any(len(group) > 1 for group in pending.values()):
+        return tuple(out)
+    merged = []
+    for job in out:
+        group = pending.get(job.array_job_id) if job.state is JobState.PENDING else None
+        if group and group[0].job_id == job.job_id and len(group) > 1:
+            indexes = [r.array_task_id for r in group if r.array_task_id is not None]
+            job = dataclasses.replace(
+                job, array_task_id=None, array_task_string=format_indexes(indexes)
+            )
+        merged.append(job)
+    return tuple(merged)
 
 
 def node(usage: NodeUsage, cluster: str, boot_time: int, started: int) -> Node:
