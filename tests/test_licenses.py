@@ -117,4 +117,4 @@ def test_newer_shape(app, minor):
     first = doc["licenses"][1]
     assert first["LicenseName"] == "matlab" and first["Total"] == 1 and first["Free"] == 1
     assert {"LastConsumed", "LastDeficit", "LastUpdate"} <= set(first)
-    assert ("Nodes" in first) == (minor >= 46)
+    assert ("Nodes" in first) == (minor >= 44)

@@ -22,6 +22,7 @@ from slurmrestd.api.app import (
     TEXT_NOT_FOUND,
     RestApp,
 )
+from slurmrestd.api.operations import OPERATIONS
 from slurmrestd.auth.base import AuthContext
 from slurmrestd.auth.local import LocalAuth
 from slurmrestd.cluster.embedded import EmbeddedCluster
@@ -315,11 +316,19 @@ def test_ping_v0046(app):
 # --- operations not implemented yet -------------------------------------------------------
 
 
-@pytest.mark.parametrize(("path", "warnings"), [("/slurm/v0.0.46/shares", True)])
+@pytest.mark.parametrize(("path", "warnings"), [("/slurm/v0.0.38/ping", False), (PING46, True)])
 @pytest.mark.parametrize("accept", [None, "application/x-yaml"])
-def test_unimplemented_operation_is_an_envelope_error(app, path, warnings, accept):
+def test_unimplemented_operation_is_an_envelope_error(monkeypatch, path, warnings, accept):
+    # An operation of the document without a handler (here: ping, taken away).
+    monkeypatch.delitem(OPERATIONS, ("GET", "/slurm/*/ping"))
+    context = AuthContext(os.getuid(), os.getgid(), DAEMON_USER)
+    bare = RestApp(
+        units=plugins.resolve(None, None),
+        auth_plugins=[LocalAuth(context)],
+        cluster=EmbeddedCluster(state_dir=Path("/nonexistent")),
+    )
     headers = [("Accept", accept)] if accept else []
-    response = call(app, "GET", path, headers=headers)
+    response = call(bare, "GET", path, headers=headers)
     assert response.status == 501
     assert response.close
     load = json.loads if accept is None else yaml.safe_load
@@ -328,7 +337,7 @@ def test_unimplemented_operation_is_an_envelope_error(app, path, warnings, accep
     (error,) = document["errors"]
     assert error["error_number"] == Errno.NOT_IMPLEMENTED == 9300
     assert error["error"] == "Operation not implemented by this daemon"
-    assert path in error["description"]
+    assert path.rstrip("/") in error["description"]
     assert error["source"]
 
 

@@ -17,6 +17,18 @@ from slurmrestd.api.versions import request as requests
 from slurmrestd.api.versions import v0_0_38, v0_0_46
 from slurmrestd.api.versions.v0_0_38 import job_desc as job_desc_38
 from slurmrestd.api.versions.v0_0_38 import jobs as jobs_38
+from slurmrestd.api.versions.v0_0_40 import job_desc as job_desc_40
+from slurmrestd.api.versions.v0_0_40 import jobs as jobs_40
+from slurmrestd.api.versions.v0_0_41 import job_desc as job_desc_41
+from slurmrestd.api.versions.v0_0_41 import jobs as jobs_41
+from slurmrestd.api.versions.v0_0_42 import job_desc as job_desc_42
+from slurmrestd.api.versions.v0_0_42 import jobs as jobs_42
+from slurmrestd.api.versions.v0_0_43 import job_desc as job_desc_43
+from slurmrestd.api.versions.v0_0_43 import jobs as jobs_43
+from slurmrestd.api.versions.v0_0_44 import job_desc as job_desc_44
+from slurmrestd.api.versions.v0_0_44 import jobs as jobs_44
+from slurmrestd.api.versions.v0_0_45 import job_desc as job_desc_45
+from slurmrestd.api.versions.v0_0_45 import jobs as jobs_45
 from slurmrestd.api.versions.v0_0_46 import job_desc as job_desc_46
 from slurmrestd.api.versions.v0_0_46 import jobs as jobs_46
 from slurmrestd.cluster.errors import Errno, SlurmError, error_text
@@ -25,6 +37,12 @@ from slurmrestd.model.job import JobSnapshot
 # Per API number: (record shapes, request parsers). Versions missing here answer 501.
 _SHAPES: dict[int, tuple[ModuleType, ModuleType]] = {
     38: (jobs_38, job_desc_38),
+    40: (jobs_40, job_desc_40),
+    41: (jobs_41, job_desc_41),
+    42: (jobs_42, job_desc_42),
+    43: (jobs_43, job_desc_43),
+    44: (jobs_44, job_desc_44),
+    45: (jobs_45, job_desc_45),
     46: (jobs_46, job_desc_46),
 }
 _LEGACY = 38  # the 22.05 generation

@@ -25,7 +25,7 @@ def render_license(lic: License, api: int) -> dict[str, Any]:
             LastDeficit=lic.last_deficit,
             LastUpdate=lic.last_update,
         )
-    if api >= 46:
+    if api >= 44:  # v0.0.44_license is the first with Nodes
         row["Nodes"] = lic.nodes
     return row
 

@@ -18,6 +18,12 @@ from slurmrestd.api.versions.v0_0_38 import diag as diag_38
 from slurmrestd.api.versions.v0_0_38 import nodes as nodes_38
 from slurmrestd.api.versions.v0_0_38 import partitions as partitions_38
 from slurmrestd.api.versions.v0_0_38 import reservations as reservations_38
+from slurmrestd.api.versions.v0_0_40 import resources as resources_40
+from slurmrestd.api.versions.v0_0_41 import resources as resources_41
+from slurmrestd.api.versions.v0_0_42 import resources as resources_42
+from slurmrestd.api.versions.v0_0_43 import resources as resources_43
+from slurmrestd.api.versions.v0_0_44 import resources as resources_44
+from slurmrestd.api.versions.v0_0_45 import resources as resources_45
 from slurmrestd.api.versions.v0_0_46 import diag as diag_46
 from slurmrestd.api.versions.v0_0_46 import nodes as nodes_46
 from slurmrestd.api.versions.v0_0_46 import partitions as partitions_46
@@ -25,6 +31,15 @@ from slurmrestd.api.versions.v0_0_46 import reservations as reservations_46
 from slurmrestd.cluster.errors import Errno, SlurmError, error_text
 
 _LEGACY = 38
+# v0.0.40 ... v0.0.45: one module each, with render_node/partition/reservation/diag.
+_BETWEEN: dict[int, ModuleType] = {
+    40: resources_40,
+    41: resources_41,
+    42: resources_42,
+    43: resources_43,
+    44: resources_44,
+    45: resources_45,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,23 +58,35 @@ NODES = Table(
     "nodes",
     "node_name",
     Errno.INVALID_NODE_NAME,
-    {38: nodes_38.render_node, 46: nodes_46.render_node},
+    {
+        38: nodes_38.render_node,
+        **{api: m.render_node for api, m in _BETWEEN.items()},
+        46: nodes_46.render_node,
+    },
 )
 PARTITIONS = Table(
     "partitions",
     "partitions",
     "partition_name",
     Errno.INVALID_PARTITION_NAME,
-    {38: partitions_38.render_partition, 46: partitions_46.render_partition},
+    {
+        38: partitions_38.render_partition,
+        **{api: m.render_partition for api, m in _BETWEEN.items()},
+        46: partitions_46.render_partition,
+    },
 )
 RESERVATIONS = Table(
     "reservations",
     "reservations",
     "reservation_name",
     Errno.RESERVATION_INVALID,
-    {38: reservations_38.render_reservation, 46: reservations_46.render_reservation},
+    {
+        38: reservations_38.render_reservation,
+        **{api: m.render_reservation for api, m in _BETWEEN.items()},
+        46: reservations_46.render_reservation,
+    },
 )
-_DIAG: dict[int, ModuleType] = {38: diag_38, 46: diag_46}
+_DIAG: dict[int, ModuleType] = {38: diag_38, **_BETWEEN, 46: diag_46}
 
 
 def _renderer(table: Table, call: OperationCall) -> Callable[[Any], dict[str, Any]]:

@@ -28,6 +28,12 @@ from slurmrestd.api.versions.dbv0_0_38 import users as users_38
 from slurmrestd.api.versions.dbv0_0_38 import wckeys as wckeys_38
 from slurmrestd.api.versions.dbv0_0_38.requests import parse_list_body
 from slurmrestd.api.versions.dbv0_0_38.shape import Shape
+from slurmrestd.api.versions.v0_0_40 import slurmdb as slurmdb_40
+from slurmrestd.api.versions.v0_0_41 import slurmdb as slurmdb_41
+from slurmrestd.api.versions.v0_0_42 import slurmdb as slurmdb_42
+from slurmrestd.api.versions.v0_0_43 import slurmdb as slurmdb_43
+from slurmrestd.api.versions.v0_0_44 import slurmdb as slurmdb_44
+from slurmrestd.api.versions.v0_0_45 import slurmdb as slurmdb_45
 from slurmrestd.api.versions.v0_0_46 import slurmdb_accounts as accounts_46
 from slurmrestd.api.versions.v0_0_46 import slurmdb_associations as assocs_46
 from slurmrestd.api.versions.v0_0_46 import slurmdb_clusters as clusters_46
@@ -49,7 +55,17 @@ from slurmrestd.cluster.errors import Errno, SlurmError, error_text
 from slurmrestd.model.accounting import Account, AdminLevel, User
 
 _LEGACY = 38
-_SERVED = (38, 46)
+# v0.0.40 ... v0.0.45: their record shapes (ACCOUNT, USER, ..., STATS) and bodies.
+_BETWEEN: dict[int, Any] = {
+    40: slurmdb_40,
+    41: slurmdb_41,
+    42: slurmdb_42,
+    43: slurmdb_43,
+    44: slurmdb_44,
+    45: slurmdb_45,
+}
+# API number -> the generation whose query keys and payload keys it shares.
+_SERVED = {38: 38, **{api: 46 for api in _BETWEEN}, 46: 46}
 Handler = Callable[[OperationCall], Any]
 
 
@@ -71,35 +87,54 @@ class Kind:
     empty: str = Empty.ERROR
 
 
-def _kind(key38: str, key46: str, render38: Any, render46: Any, source: str, **kw: Any) -> Kind:
-    return Kind({38: key38, 46: key46}, {38: render38, 46: render46}, source, **kw)
+def _kind(
+    key38: str, key46: str, render38: Any, render46: Any, source: str, shape: str, **kw: Any
+) -> Kind:
+    """`shape`: the record's name in the v0.0.40 ... v0.0.45 modules (keyed as v0.0.46)."""
+    keys = {38: key38, **{api: key46 for api in _BETWEEN}, 46: key46}
+    between = {api: getattr(module, shape).render for api, module in _BETWEEN.items()}
+    return Kind(keys, {38: render38, **between, 46: render46}, source, **kw)
 
 
 ACCOUNTS = _kind(
     "accounts", "accounts", accounts_38.render_account, accounts_46.render_account,
-    "slurmdb_accounts_get",
+    "slurmdb_accounts_get", "ACCOUNT",
 )  # fmt: skip
-USERS = _kind("users", "users", users_38.render_user, users_46.render_user, "slurmdb_users_get")
+USERS = _kind(
+    "users", "users", users_38.render_user, users_46.render_user, "slurmdb_users_get", "USER"
+)
 ASSOCS = _kind(
     "associations", "associations", assocs_38.render_association, assocs_46.render_assoc,
-    "slurmdb_associations_get",
+    "slurmdb_associations_get", "ASSOCIATION",
 )  # fmt: skip
 QOS = _kind(
-    "QOS", "qos", qos_38.render_qos, qos_46.render_qos, "slurmdb_qos_get", empty=Empty.SILENT
-)
-TRES = _kind("TRES", "TRES", tres_38.render_tres, tres_46.render_tres, "slurmdb_tres_get")
+    "QOS", "qos", qos_38.render_qos, qos_46.render_qos, "slurmdb_qos_get", "QOS",
+    empty=Empty.SILENT,
+)  # fmt: skip
+TRES = _kind("TRES", "TRES", tres_38.render_tres, tres_46.render_tres, "slurmdb_tres_get", "TRES")
 CLUSTERS = _kind(
     "clusters", "clusters", clusters_38.render_cluster, clusters_46.render_cluster,
-    "slurmdb_clusters_get",
+    "slurmdb_clusters_get", "CLUSTER",
 )  # fmt: skip
 WCKEYS = _kind(
-    "wckeys", "wckeys", wckeys_38.render_wckey, wckeys_46.render_wckey, "slurmdb_wckeys_get"
-)
+    "wckeys", "wckeys", wckeys_38.render_wckey, wckeys_46.render_wckey, "slurmdb_wckeys_get",
+    "WCKEY",
+)  # fmt: skip
 JOBS = _kind(
-    "jobs", "jobs", jobs_38.render_job, jobs_46.render_job, "slurmdb_jobs_get",
+    "jobs", "jobs", jobs_38.render_job, jobs_46.render_job, "slurmdb_jobs_get", "JOB",
     empty=Empty.REPORTED,
 )  # fmt: skip
-INSTANCES = Kind({46: "instances"}, {46: instances_46.render_instance}, "slurmdb_instances_get")
+INSTANCES = Kind(
+    {**{api: "instances" for api in _BETWEEN}, 46: "instances"},
+    {**{api: m.INSTANCE.render for api, m in _BETWEEN.items()}, 46: instances_46.render_instance},
+    "slurmdb_instances_get",
+)
+# GET /diag's "statistics" per API number.
+_DIAG_RENDERERS: dict[int, Callable[[Any], dict[str, Any]]] = {
+    38: diag_38.render_diag,
+    **{api: m.STATS.render for api, m in _BETWEEN.items()},
+    46: diag_46.render_stats,
+}
 
 # POST bodies: kind -> (accepted keys, record shape). 22.05 answers QOS and TRES
 # under upper-case keys and its schema names them in lower case: both are taken.
@@ -123,6 +158,13 @@ _BODIES: dict[int, dict[str, tuple[tuple[str, ...], Shape[Any]]]] = {
         "clusters": (("clusters",), requests.CLUSTER_PARSE),
     },
 }
+# Each of v0.0.45 ... v0.0.40 from its newer neighbour's bodies.
+_BODIES[45] = slurmdb_45.request_bodies(_BODIES[46])
+_BODIES[44] = slurmdb_44.request_bodies(_BODIES[45])
+_BODIES[43] = slurmdb_43.request_bodies(_BODIES[44])
+_BODIES[42] = slurmdb_42.request_bodies(_BODIES[43])
+_BODIES[41] = slurmdb_41.request_bodies(_BODIES[42])
+_BODIES[40] = slurmdb_40.request_bodies(_BODIES[41])
 
 
 def _api(call: OperationCall) -> int:
@@ -130,7 +172,7 @@ def _api(call: OperationCall) -> int:
         raise SlurmError(
             Errno.NOT_IMPLEMENTED, f"slurmdb is not available in {call.version} yet", call.version
         )
-    return call.api_number
+    return _SERVED[call.api_number]
 
 
 def _store(call: OperationCall) -> AccountingStore:
@@ -318,9 +360,9 @@ async def get_job(call: OperationCall) -> dict[str, Any]:
 
 
 async def get_diag(call: OperationCall) -> dict[str, Any]:
-    api = _api(call)
+    _api(call)
     stats = await call.run_blocking(_store(call).diag, call.identity)
-    render = diag_38.render_diag if api == _LEGACY else diag_46.render_stats
+    render = _DIAG_RENDERERS[call.api_number]
     return {"statistics": render(stats)}
 
 
@@ -538,7 +580,7 @@ def _named(call: OperationCall, source: str) -> str:
 
 
 def _assocs_queried(call: OperationCall, source: str) -> Any:
-    return requests.assoc_filter(call.query, call.api_number, source)
+    return requests.assoc_filter(call.query, _api(call), source)
 
 
 def _wckey_named(call: OperationCall, source: str) -> WCKeyFilter:
