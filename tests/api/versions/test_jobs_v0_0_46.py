@@ -4,7 +4,6 @@ in the newest shape, validated against its schema and checked value by value."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +17,6 @@ from slurmrestd.model.job import ExitCode, Job, JobState
 
 SPEC = Path(__file__).resolve().parents[3] / "src" / "slurmrestd" / "api" / "specs" / "v0.0.46.json"
 
-# Known deviations, kept as data:
-# - upstream's job_res schemas list nested fields as "nodes/count"-style names in
-#   `required`, which no object can satisfy as written;
-# - before allocation upstream writes `job_resources` as {} (no required fields).
-SLASH_REQUIRED = re.compile(r"^job_resources(/\S*)?: '\w+/\w+' is a required property$")
-EMPTY_RESOURCES = {
-    f"job_resources: '{name}' is a required property"
-    for name in ("select_type", "cpus", "threads_per_core")
-}
 
 
 def captured_job(reference: Path, case: str) -> Job:
@@ -41,9 +31,8 @@ def all_captured_jobs(reference: Path) -> list[Job]:
 
 
 def unexplained_errors(job: Job, out: dict[str, Any]) -> list[str]:
-    errors = schema_errors("v0.0.46", "v0.0.46_job_info", out)
-    allowed = EMPTY_RESOURCES if job.job_resources is None else set()
-    return [e for e in errors if not SLASH_REQUIRED.match(e) and e not in allowed]
+    # schema_check drops upstream's flattened "nodes/count"-style required names.
+    return schema_errors("v0.0.46", "v0.0.46_job_info", out)
 
 
 def test_keys_follow_the_schema_property_order() -> None:
@@ -58,15 +47,11 @@ def test_every_captured_job_validates(shared_reference: Path) -> None:
         assert unexplained_errors(job, render_job(job)) == [], job.job_id
 
 
-def test_deviation_filter_still_matches_something(shared_reference: Path) -> None:
-    # schema_check drops upstream's flattened required paths; what remains for a
-    # job without resources is the known `{}` deviation, and nothing else.
-    jobs = all_captured_jobs(shared_reference)
-    allocated = next(j for j in jobs if j.job_resources is not None)
-    pending = next(j for j in jobs if j.job_resources is None)
-    assert schema_errors("v0.0.46", "v0.0.46_job_info", render_job(allocated)) == []
-    errors = schema_errors("v0.0.46", "v0.0.46_job_info", render_job(pending))
-    assert errors and set(errors) <= EMPTY_RESOURCES
+def test_pending_job_has_an_empty_allocation(shared_reference: Path) -> None:
+    pending = next(j for j in all_captured_jobs(shared_reference) if j.job_resources is None)
+    out = render_job(pending)["job_resources"]
+    assert out["nodes"]["count"] == 0 and out["nodes"]["allocation"] == [] and out["cpus"] == 0
+    assert schema_errors("v0.0.46", "v0.0.46_job_info", render_job(pending)) == []
 
 
 def test_completed_job_exit_code(shared_reference: Path) -> None:
@@ -94,7 +79,7 @@ def test_held_job(shared_reference: Path) -> None:
     assert out["hold"] is True
     assert out["priority"] == {"set": True, "infinite": False, "number": 0}
     assert out["time_limit"] == {"set": True, "infinite": False, "number": 60}
-    assert out["job_resources"] == {}
+    assert out["job_resources"]["nodes"]["list"] == ""
     assert out["user_name"] == "bob"
 
 

@@ -166,9 +166,9 @@ def test_slurmdb_records_fit_the_schema_exactly(
 
 def test_deviation_filters_still_match(shared_reference: Path) -> None:
     pending = next(j for j in all_captured_jobs(shared_reference) if j.job_resources is None)
-    out = module(44, "jobs").render_job(pending)
+    out = module(40, "jobs").render_job(pending)
     assert out["job_resources"] == {}
-    assert key_problems(44, "job_info", out)  # the filter above has something to drop
+    assert key_problems(40, "job_info", out)  # the filter above has something to drop
     assert set(key_problems(45, "job", module(45, "slurmdb").JOB.render(db.JOB))) == NO_SLUID[45]
 
 

@@ -11,34 +11,55 @@ import grp
 import logging
 import os
 import pwd
+import signal
 import socket
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from slurmrestd.auth.base import Identity
-from slurmrestd.cluster.embedded import convert
+from slurmrestd.cluster.accounting import AssocFilter
+from slurmrestd.cluster.embedded import admin_convert, convert, job_control, shares
 from slurmrestd.cluster.embedded.accounting.store import SqliteAccounting
+from slurmrestd.cluster.embedded.engine.admin_ops import require_operator
 from slurmrestd.cluster.embedded.engine.config import ConfigError
 from slurmrestd.cluster.embedded.engine.manager import WorkloadManager
 from slurmrestd.cluster.embedded.engine.records import JobState as EngineState
 from slurmrestd.cluster.embedded.engine.records import Submitter
+from slurmrestd.cluster.embedded.engine.views import holds_resources
 from slurmrestd.cluster.errors import Errno, SlurmError
+from slurmrestd.model.conf import Controller, ControllerConfig
 from slurmrestd.model.controller import ControllerPing, SlurmVersion
 from slurmrestd.model.diag import ControllerDiag
 from slurmrestd.model.job import JobSnapshot
+from slurmrestd.model.job_control import JobOutcome, JobStateEntry, KillJobsFilter, NodeLayout
 from slurmrestd.model.job_desc import JobDescription, SubmitResult
 from slurmrestd.model.license import License, LicenseSnapshot, parse_licenses
 from slurmrestd.model.node import NodeSnapshot
+from slurmrestd.model.node_update import NodeUpdate
 from slurmrestd.model.partition import PartitionSnapshot
-from slurmrestd.model.reservation import ReservationSnapshot
-from slurmrestd.slurmconf import SlurmConf
+from slurmrestd.model.partition_update import PartitionUpdate
+from slurmrestd.model.reservation import Reservation, ReservationSnapshot
+from slurmrestd.model.reservation_request import ReservationRequest
+from slurmrestd.model.shares import SharesSnapshot
+from slurmrestd.slurmconf import SlurmConf, SlurmConfError, parse_file
 
 log = logging.getLogger("slurmrestd.embedded")
 
 # The Slurm release whose behaviour the embedded controller follows.
 EMBEDDED_VERSION = SlurmVersion(26, 11, 0)
+# What `scontrol show config` reports for the embedded controller when slurm.conf
+# says nothing: the plugins whose behaviour the engine has.
+ENGINE_SETTINGS = (
+    ("SchedulerType", "sched/backfill"),
+    ("SelectType", "select/cons_tres"),
+    ("SelectTypeParameters", "CR_CPU_MEMORY"),
+    ("PriorityType", "priority/basic"),
+    ("ProctrackType", "proctrack/pgid"),
+    ("JobRequeue", "1"),
+)
 
 
 def default_state_dir() -> Path:
@@ -63,6 +84,12 @@ def _group_name(gid: int) -> str:
         return str(gid)
 
 
+def _leading_id(text: str) -> int:
+    """12 of "12", "12_3" or "12+1" (0 when there is none), for per-job outcomes."""
+    head = text.split("_", 1)[0].split("+", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
 def _own_user() -> str:
     try:
         return pwd.getpwuid(os.getuid()).pw_name
@@ -83,6 +110,7 @@ class EmbeddedCluster:
         self._accounting: SqliteAccounting | None = None
         self._lock = threading.Lock()
         self._started = int(time.time())
+        self._conf_loaded = self._started
         self._boot_time = self._read_boot_time()
 
     @staticmethod
@@ -237,12 +265,87 @@ class EmbeddedCluster:
     def requeue_job(self, identity: Identity, job_id: str) -> None:
         self._engine().requeue(self._submitter(identity), job_id)
 
+    def requeue_job_with_flags(
+        self, identity: Identity, job_id: str, flags: frozenset[str]
+    ) -> None:
+        if "SPECIAL_EXIT" in flags:
+            raise SlurmError(
+                Errno.NOT_SUPPORTED, "the SPECIAL_EXIT state does not exist here", "job_requeue"
+            )
+        self._engine().requeue(
+            self._submitter(identity),
+            job_id,
+            hold="HOLD" in flags,
+            incomplete="INCOMPLETE" in flags,
+        )
+
+    def allocate_job(
+        self, identity: Identity, descriptions: Sequence[JobDescription]
+    ) -> SubmitResult:
+        if len(descriptions) != 1:
+            raise SlurmError(
+                Errno.NOT_SUPPORTED, "heterogeneous allocations are not supported here", "allocate"
+            )
+        return self._engine().submit(self._submitter(identity), descriptions[0], batch=False)
+
+    def kill_jobs(self, identity: Identity, selection: KillJobsFilter) -> list[JobOutcome]:
+        if not selection.selects_anything:
+            raise SlurmError(
+                Errno.REST_INVALID_QUERY, "no jobs selected: give job ids or a filter", "kill_jobs"
+            )
+        manager, user = self._engine(), self._submitter(identity)
+        outcomes: list[JobOutcome] = []
+        if selection.jobs:
+            # Named jobs are signalled whatever their state (a finished one reports
+            # 2021), unless other criteria narrow them down.
+            narrowed = replace(selection, jobs=()).selects_anything
+            targets = []
+            for text in selection.jobs:
+                try:
+                    found = manager.job(text)
+                except SlurmError as exc:
+                    outcomes.append(JobOutcome(_leading_id(text), exc.errno, exc.description))
+                    continue
+                targets += [j for j in found if not narrowed or job_control.matches(j, selection)]
+        else:
+            targets = job_control.select(manager.jobs(), selection, user.uid, user.is_operator)
+        signum = signal.SIGKILL if selection.signal is None else selection.signal
+        batch_only = "BATCH_JOB" in selection.flags
+        for job in targets:
+            try:
+                manager.signal(user, job_control.target_id(job), signum, batch_only=batch_only)
+            except SlurmError as exc:
+                outcomes.append(JobOutcome(job.job_id, exc.errno, exc.description))
+            else:
+                outcomes.append(JobOutcome(job.job_id))
+        return outcomes
+
+    def job_states(self, identity: Identity, job_ids: Sequence[str]) -> list[JobStateEntry]:
+        manager = self._engine()
+        records = manager.jobs() if not job_ids else [j for t in job_ids for j in manager.job(t)]
+        return [job_control.state_entry(r) for r in sorted(records, key=lambda r: r.job_id)]
+
+    def job_resources(self, identity: Identity, job_id: str) -> tuple[NodeLayout, ...]:
+        manager = self._engine()
+        records = manager.job(job_id)
+        running = [r for r in manager.jobs() if holds_resources(r)]
+        holding = [r for r in records if holds_resources(r) and r.allocation]
+        if not holding:
+            raise SlurmError(Errno.JOB_NOT_RUNNING, f"job {job_id} holds no resources", "job")
+        return tuple(
+            item for r in holding for item in job_control.layout(r, running, manager.config)
+        )
+
     # -------------------------------------------------- nodes and partitions --
 
     def nodes(self, identity: Identity) -> NodeSnapshot:
         manager = self._engine()
+        state, now = manager.admin_state, time.time()
         nodes = tuple(
-            convert.node(u, self.name, self._boot_time, self._started) for u in manager.nodes()
+            admin_convert.node_with_changes(
+                convert.node(u, self.name, self._boot_time, self._started), state, now
+            )
+            for u in manager.nodes()
         )
         return NodeSnapshot(nodes, manager.last_update)
 
@@ -250,10 +353,49 @@ class EmbeddedCluster:
         manager = self._engine()
         config = manager.config
         parts = tuple(convert.partition(p, config, self.name) for p in config.partitions)
-        return PartitionSnapshot(parts, self._started)
+        # Partitions change at run time too: any change of the controller counts.
+        return PartitionSnapshot(parts, manager.last_update)
 
     def reservations(self, identity: Identity) -> ReservationSnapshot:
-        return ReservationSnapshot((), self._started)
+        manager = self._engine()
+        config = manager.config
+        records = tuple(admin_convert.reservation(r, config) for r in manager.reservations())
+        return ReservationSnapshot(records, manager.last_update)
+
+    def update_nodes(self, identity: Identity, update: NodeUpdate) -> None:
+        self._engine().update_nodes(self._submitter(identity), update)
+
+    def create_node(self, identity: Identity, node_conf: str) -> None:
+        self._engine().create_nodes(self._submitter(identity), node_conf)
+
+    def delete_node(self, identity: Identity, name: str) -> None:
+        self._engine().delete_node(self._submitter(identity), name)
+
+    def update_partitions(
+        self, identity: Identity, updates: Sequence[PartitionUpdate]
+    ) -> list[str]:
+        manager, user = self._engine(), self._submitter(identity)
+        notes = []
+        for update in updates:
+            manager.put_partition(user, update)
+            notes += [
+                f"partition {update.name}: {field} is not supported here; ignored"
+                for field in sorted(update.other)
+            ]
+        return notes
+
+    def delete_partition(self, identity: Identity, name: str) -> None:
+        self._engine().delete_partition(self._submitter(identity), name)
+
+    def update_reservations(
+        self, identity: Identity, requests: Sequence[ReservationRequest]
+    ) -> list[Reservation]:
+        manager, user = self._engine(), self._submitter(identity)
+        records = [manager.put_reservation(user, request) for request in requests]
+        return [admin_convert.reservation(r, manager.config) for r in records]
+
+    def delete_reservation(self, identity: Identity, name: str) -> None:
+        self._engine().delete_reservation(self._submitter(identity), name)
 
     def diag(self, identity: Identity) -> ControllerDiag:
         now = int(time.time())
@@ -280,6 +422,45 @@ class EmbeddedCluster:
 
     # ------------------------------------------------------------------ admin --
 
+    def reconfigure(self, identity: Identity) -> None:
+        """Re-read slurm.conf from the file it came from (nothing to do without one)."""
+        require_operator(self._submitter(identity), "reconfigure")
+        if self._conf is None or not self._conf.files:
+            return
+        try:
+            conf = parse_file(self._conf.files[0])
+        except SlurmConfError as exc:
+            raise SlurmError(Errno.EINVAL, str(exc), "slurm.conf") from None
+        self.reload(conf)
+
+    def controller_config(self, identity: Identity) -> ControllerConfig:
+        conf = self._conf
+        options = []
+        if conf is not None:
+            options = [(conf.spellings.get(k, k), v) for k, v in conf.options.items()]
+        given = {name.lower() for name, _ in options}
+        manager = self._engine()
+        defaults = [
+            ("ClusterName", self.name),
+            ("SlurmUser", conf.slurm_user if conf is not None else "root"),
+            ("StateSaveLocation", str(self.state_dir)),
+            ("KillWait", str(int(manager.config.kill_wait))),
+            ("FirstJobId", str(manager.config.first_job_id)),
+            ("MaxJobId", str(manager.config.max_job_id)),
+            ("MaxArraySize", str(manager.config.max_array_size)),
+            *ENGINE_SETTINGS,
+        ]
+        options += [(k, v) for k, v in defaults if k.lower() not in given]
+        host = self._hostname
+        return ControllerConfig(tuple(options), (Controller(host, host),), self._conf_loaded)
+
+    def shares(
+        self, identity: Identity, accounts: Sequence[str], users: Sequence[str]
+    ) -> SharesSnapshot:
+        assocs = self.accounting.associations(identity, AssocFilter(clusters=(self.name,)))
+        jobs = self._engine().jobs()
+        return shares.compute(assocs, jobs, time.time(), self.name, accounts, users)
+
     def healthy(self) -> bool:
         return True
 
@@ -295,6 +476,7 @@ class EmbeddedCluster:
                 raise SlurmError(Errno.EINVAL, str(exc), "slurm.conf") from None
         self._conf = conf
         self._licenses = licenses
+        self._conf_loaded = int(time.time())
 
     def close(self) -> None:
         with self._lock:

@@ -147,9 +147,9 @@ def _render_node(index: int, node: AllocatedNode) -> dict[str, Any]:
 
 
 def render_job_resources(res: JobResources | None) -> dict[str, Any]:
-    """job_res; upstream writes an empty object before resources are allocated."""
+    """job_res; before allocation, an empty allocation (valid against the schema)."""
     if res is None:
-        return {}
+        res = JobResources()
     return {
         "select_type": list(res.select_type),
         "nodes": {

@@ -3,6 +3,8 @@
 `WorkloadManager` is the façade; the other modules each own one concern
 (admission, updates, lifecycle, scheduler, eligibility, executor, watcher,
 store, config, sbatch, arrays, dependencies, paths, environment, views).
+Operators' run-time changes (admin_ops) keep their rules in node_admin,
+partition_admin and reservations, their state in admin_state/admin_store.
 """
 
 from slurmrestd.cluster.embedded.engine.manager import WorkloadManager

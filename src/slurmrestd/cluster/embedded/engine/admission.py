@@ -185,22 +185,29 @@ def admit(
     now: float,
     job_exists: Callable[[JobRef], bool],
     submit_host: str,
+    *,
+    batch: bool = True,
 ) -> Admitted:
     """Validate a submission and build its record template.
+
+    batch=False admits an allocation: no script (any given is ignored), no
+    output files, and an environment is optional.
 
     Raises:
         SlurmError: the submission is refused (see module doc for the checks).
     """
-    if not desc.script or not desc.script.strip():
-        raise refuse(Errno.JOB_SCRIPT_MISSING)
-    if not desc.script.startswith("#!"):
-        raise refuse(Errno.JOB_SCRIPT_MISSING, "batch script does not start with #!")
-    try:
-        desc = merge(desc, parse_script_options(desc.script, now))
-    except DirectiveError as exc:
-        raise refuse(Errno.EINVAL, str(exc)) from None
-    except ValueError as exc:
-        raise refuse(Errno.INVALID_TIME_VALUE, str(exc)) from None
+    if batch:
+        desc = _with_script_options(desc, now)
+    else:
+        desc = replace(
+            desc,
+            script="",
+            environment=desc.environment if desc.environment is not None else {},
+            standard_input=None,
+            standard_output=desc.standard_output or "/dev/null",
+            standard_error=desc.standard_error or "/dev/null",
+            array=None,  # an allocation is one job
+        )
     if desc.environment is None:
         raise refuse(Errno.ENVIRONMENT_MISSING)
     if not all(isinstance(v, str) and "\0" not in k + v for k, v in desc.environment.items()):
@@ -275,6 +282,7 @@ def admit(
         wckey=desc.wckey,
         reservation=desc.reservation,
         submit_host=submit_host,
+        batch=batch,
         array_spec=array.text if array else None,
         array_max_tasks=array.throttle if array else 0,
         held=held,
@@ -312,6 +320,20 @@ def admit(
     )
     check_capacity(config, part, template)
     return Admitted(template, array)
+
+
+def _with_script_options(desc: JobDescription, now: float) -> JobDescription:
+    """The description with the script's #SBATCH directives merged in (API fields win)."""
+    if not desc.script or not desc.script.strip():
+        raise refuse(Errno.JOB_SCRIPT_MISSING)
+    if not desc.script.startswith("#!"):
+        raise refuse(Errno.JOB_SCRIPT_MISSING, "batch script does not start with #!")
+    try:
+        return merge(desc, parse_script_options(desc.script, now))
+    except DirectiveError as exc:
+        raise refuse(Errno.EINVAL, str(exc)) from None
+    except ValueError as exc:
+        raise refuse(Errno.INVALID_TIME_VALUE, str(exc)) from None
 
 
 def expand_streams(job: JobRecord, node: str) -> JobRecord:

@@ -25,7 +25,7 @@ DEFAULT_KILL_WAIT = 30.0
 DEFAULT_MAX_JOB_ID = 67043328
 DEFAULT_PARTITION = "debug"
 # Node states with which a node takes no new jobs.
-_UNUSABLE_NODE_STATES = frozenset({"DOWN", "DRAIN", "FAIL", "FUTURE"})
+_UNUSABLE_NODE_STATES = frozenset({"DOWN", "DRAIN", "FAIL", "FUTURE", "CLOUD", "EXTERNAL"})
 
 
 class ConfigError(ValueError):
@@ -140,6 +140,15 @@ def _int(record: Record, key: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ConfigError(f"{record.where}: {key}={value!r} is not a number") from None
+
+
+def parse_nodes(conf: SlurmConf) -> tuple[NodeConfig, ...]:
+    """The nodes of every NodeName line (DownNodes applied).
+
+    Raises:
+        ConfigError: a value the engine cannot read.
+    """
+    return _nodes(conf)
 
 
 def _nodes(conf: SlurmConf) -> tuple[NodeConfig, ...]:

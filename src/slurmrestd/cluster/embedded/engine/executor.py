@@ -28,6 +28,9 @@ WRAPPER = Path(__file__).with_name("jobwrapper.py")
 _ALL = signal.valid_signals()
 _STATUS = "status"
 _SCRIPT = "script"
+# What an allocation (a job without a batch script) runs: a process that holds
+# the resources, so cancel, time limit and restart adoption work as for any job.
+ALLOCATION_HOLDER = '#!/bin/sh\nPATH="${PATH:-/usr/bin:/bin}"\nexec sleep infinity\n'
 
 
 class LaunchError(Exception):
@@ -100,7 +103,7 @@ class Executor:
         script = directory / _SCRIPT
         fd = os.open(script, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
         with os.fdopen(fd, "w") as f:
-            f.write(job.script)
+            f.write(job.script if job.batch else ALLOCATION_HOLDER)
         os.chmod(script, 0o700)
         fds = self._open_streams(job)
         memory = (job.memory_on_batch_node or 0) * 1024 * 1024

@@ -5,7 +5,8 @@ one), the scheduler thread and the process watcher. Public calls may come
 from any thread; one lock guards the table, and every change is written to
 the store before the call returns. Slurm's semantics, on a single host:
 see the modules it delegates to (admission, updates, lifecycle, scheduler,
-eligibility, executor).
+eligibility, executor; admin_ops for nodes, partitions and reservations,
+which it lays over slurm.conf and honours when it schedules).
 
 Timing: `minute` is the number of real seconds in a "minute" of time limit
 (60; tests pass a small value so limits expire quickly). KillWait comes from
@@ -24,7 +25,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from slurmrestd.cluster.embedded.engine import admission, updates
+from slurmrestd.cluster.embedded.engine import admission, reservations, updates
+from slurmrestd.cluster.embedded.engine.admin_ops import AdminOperations
+from slurmrestd.cluster.embedded.engine.admin_state import effective
+from slurmrestd.cluster.embedded.engine.admin_store import AdminStore
 from slurmrestd.cluster.embedded.engine.arrays import JobRef, parse_job_ref
 from slurmrestd.cluster.embedded.engine.config import load_config
 from slurmrestd.cluster.embedded.engine.eligibility import (
@@ -34,7 +38,13 @@ from slurmrestd.cluster.embedded.engine.eligibility import (
 )
 from slurmrestd.cluster.embedded.engine.executor import Executor
 from slurmrestd.cluster.embedded.engine.lifecycle import Event, apply, fresh_run
-from slurmrestd.cluster.embedded.engine.records import JobRecord, JobState, Reason, Submitter
+from slurmrestd.cluster.embedded.engine.records import (
+    HoldKind,
+    JobRecord,
+    JobState,
+    Reason,
+    Submitter,
+)
 from slurmrestd.cluster.embedded.engine.scheduler import Holding, Pool, Request, plan
 from slurmrestd.cluster.embedded.engine.store import JobStore, StoreError
 from slurmrestd.cluster.embedded.engine.supervisor import Supervisor
@@ -66,7 +76,7 @@ MAX_SLEEP = 3600.0
 ERROR_BACKOFF = 1.0
 
 
-class WorkloadManager:
+class WorkloadManager(AdminOperations):
     def __init__(
         self,
         conf: SlurmConf | None,
@@ -77,12 +87,16 @@ class WorkloadManager:
         minute: float = 60.0,
         hostname: str | None = None,
     ) -> None:
-        self.config = load_config(conf, hostname=hostname)
+        self._base_config = load_config(conf, hostname=hostname)
         self._clock = clock
         self._hostname = hostname
         self._submit_host = (hostname or socket.gethostname()).split(".")[0]
         state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._store = JobStore(state_dir / "jobs.db")
+        # Nodes, partitions and reservations changed at run time, over slurm.conf.
+        self._admin_store = AdminStore(state_dir / "controller.db")
+        self._admin = self._admin_store.load()
+        self.config = effective(self._base_config, self._admin)
         self._cond = threading.Condition(threading.RLock())
         self._processes = Supervisor(
             Executor(state_dir),
@@ -125,7 +139,8 @@ class WorkloadManager:
             for job_id in sorted(self._active):
                 job = self._jobs[job_id]
                 if holds_resources(job) and job.pid is not None:
-                    self._processes.adopt(job, now)
+                    until = reservations.job_deadline(job, self._admin.reservations)
+                    self._processes.adopt(job, now, until=until)
         self._thread = threading.Thread(target=self._run, name="job-scheduler", daemon=True)
         self._thread.start()
 
@@ -140,6 +155,7 @@ class WorkloadManager:
             self._thread.join()
         self._processes.close()
         self._store.close()
+        self._admin_store.close()
 
     def __enter__(self) -> WorkloadManager:
         return self
@@ -173,9 +189,10 @@ class WorkloadManager:
         Raises:
             ConfigError: the new configuration is unusable; the old one stays.
         """
-        config = load_config(conf, hostname=self._hostname)
+        base = load_config(conf, hostname=self._hostname)
         with self._cond:
-            self.config = config
+            self._base_config = base
+            self.config = effective(base, self._admin)
             self._changed(self._clock())
 
     def nodes(self) -> list[NodeUsage]:
@@ -199,17 +216,24 @@ class WorkloadManager:
 
     # --------------------------------------------------------------- submit --
 
-    def submit(self, user: Submitter, desc: JobDescription) -> SubmitResult:
-        """Accept a batch job (or array); durable before this returns.
+    def submit(self, user: Submitter, desc: JobDescription, *, batch: bool = True) -> SubmitResult:
+        """Accept a batch job (or array), or an allocation (batch=False); durable before
+        this returns.
 
         Raises:
-            SlurmError: the submission is refused (see admission).
+            SlurmError: the submission is refused (see admission; 2053/2052 for a
+                reservation that does not exist or does not admit the user).
         """
         with self._cond:
             now = self._clock()
             admitted = admission.admit(
-                user, desc, self.config, now, self._exists, self._submit_host
+                user, desc, self.config, now, self._exists, self._submit_host, batch=batch
             )
+            template = admitted.template
+            if template.reservation:
+                reservations.check_job(
+                    self._admin.reservations, template.reservation, user, template.account
+                )
             count = len(admitted.array.indexes) if admitted.array else 1
             first = self._take_ids(count)
             guess = self.config.partition(admitted.template.partition).nodes[0]
@@ -306,14 +330,24 @@ class WorkloadManager:
             lambda j: updates.update(j, user, desc, self.config, self._exists, self._next_priority),
         )
 
-    def requeue(self, user: Submitter, job_id: str) -> None:
+    def requeue(
+        self, user: Submitter, job_id: str, *, hold: bool = False, incomplete: bool = False
+    ) -> None:
         """Put running or finished jobs back in the queue (running ones are killed first).
 
+        hold=True holds them once queued (scontrol requeuehold); incomplete=True
+        leaves finished jobs alone (scontrol requeue Incomplete).
+
         Raises:
-            SlurmError: 2017, 2002, 2024 still pending, 2037 --no-requeue, 2020 completing.
+            SlurmError: 2017, 2002, 2024 still pending, 2037 --no-requeue, 2020 completing,
+                2084 nothing unfinished to requeue (incomplete).
         """
         with self._cond:
             targets = self._owned(user, job_id, Errno.ACCESS_DENIED)
+            if incomplete:
+                targets = [j for j in targets if not j.state.finished]
+                if not targets:
+                    raise SlurmError(Errno.JOB_FINISHED, "", "job_requeue")
             now = self._clock()
             for job in targets:
                 if not job.requeue:
@@ -331,6 +365,9 @@ class WorkloadManager:
                     changed.append(apply(job, Event.REQUEUE, restart_count=count))
                 else:
                     changed.append(apply(job, Event.REQUEUE, **fresh_run(count)))
+            if hold:
+                kind = HoldKind.ADMIN if user.is_operator else HoldKind.USER
+                changed = [replace(job, held=kind) for job in changed]
             self._commit(changed, now)
             for job in changed:
                 self._processes.kill(job, now)  # only those with processes are killed
@@ -464,7 +501,9 @@ class WorkloadManager:
     def _schedule(self, now: float) -> float:
         """One pass: start what can start, note why the rest waits; returns when to look again."""
         self._dirty = False
-        due = math.inf
+        self._purge_reservations(now)
+        resvs = self._admin.reservations
+        due = reservations.next_boundary(resvs.values(), now)
         active = [self._jobs[i] for i in sorted(self._active)]
         index = JobIndex(self._jobs, self._arrays, active)
         eligible: list[JobRecord] = []
@@ -477,6 +516,8 @@ class WorkloadManager:
                 reason = Reason.PARTITION_INACTIVE
             else:
                 reason = blocked_reason(job, part, index, now)
+            if reason is None:
+                reason = reservations.wait_reason(job, resvs, now)
             if reason is not None:
                 if reason is Reason.BEGIN_TIME:
                     due = min(due, job.begin_time)
@@ -492,12 +533,13 @@ class WorkloadManager:
         tier = {p.name: p.priority_tier for p in self.config.partitions}
         eligible.sort(key=lambda j: (-tier[j.partition], -j.priority, j.job_id))
         pool, holdings, array_running = self._in_use(active, now)
-        requests = [self._request(job) for job in eligible]
+        requests = [self._request(job, now) for job in eligible]
         started = []
         for decision in plan(requests, pool, holdings, array_running, now):
             job = self._jobs[decision.job_id]
             if decision.allocation is not None:
-                started.append(self._processes.launch(job, decision.allocation, now))
+                until = reservations.job_deadline(job, resvs)
+                started.append(self._processes.launch(job, decision.allocation, now, until=until))
             elif decision.reason is not job.reason:
                 reasons.append(replace(job, reason=decision.reason))
         # Reasons are derived: kept in memory, recomputed after a restart.
@@ -523,8 +565,12 @@ class WorkloadManager:
                     array_running[job.array_job_id] = array_running.get(job.array_job_id, 0) + 1
         return pool, holdings, array_running
 
-    def _request(self, job: JobRecord) -> Request:
+    def _request(self, job: JobRecord, now: float) -> Request:
         part = self.config.partition(job.partition)
         excluded = set(expand(job.excluded_nodes)) if job.excluded_nodes else set()
         nodes = tuple(n for n in part.nodes if n not in excluded and self.config.node(n).usable)
-        return admission.request_for(job, nodes, self._processes.limit_seconds(job))
+        limit = self._processes.limit_seconds(job)
+        resvs = self._admin.reservations
+        nodes = reservations.usable_nodes(job, nodes, resvs, now, limit)
+        limit = min(limit, reservations.job_deadline(job, resvs) - now)
+        return admission.request_for(job, nodes, limit)

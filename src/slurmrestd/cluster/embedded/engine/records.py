@@ -67,6 +67,9 @@ class Reason(enum.StrEnum):
     LAUNCH_FAILURE = "JobLaunchFailure"
     # The engine lost the job's end (its process and status file are both gone).
     SYSTEM_FAILURE = "SystemFailure"
+    RESERVATION = "Reservation"  # its reservation has not started yet
+    RESERVATION_DELETED = "ReservationDeleted"
+    NODE_DOWN = "NodeDown"  # an operator set one of its nodes DOWN
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,7 @@ class JobRecord:
     group_name: str
     partition: str
     submit_time: int
-    script: str
+    script: str  # "" for an allocation (see `batch`)
     cwd: str
     environment: dict[str, str]  # treat as read-only
     argv: tuple[str, ...] = ()
@@ -110,6 +113,9 @@ class JobRecord:
     wckey: str | None = None
     reservation: str | None = None
     submit_host: str = ""
+    # False: an allocation without a batch script; it holds its resources
+    # until cancelled or out of time (POST /job/allocate, salloc --no-shell).
+    batch: bool = True
     # Arrays: every task is its own record; the task whose job_id equals
     # array_job_id stands for the array as a whole.
     array_job_id: int | None = None

@@ -43,6 +43,7 @@ class _Running:
     warn_at: float | None  # when --signal is due (None: not asked, or sent)
     kill_at: float | None = None  # when SIGKILL follows a started kill
     engine_killed: bool = False  # we sent SIGKILL
+    until: float = math.inf  # the end of the reservation the job runs in
 
 
 class Supervisor:
@@ -114,21 +115,32 @@ class Supervisor:
         run = self._running.get(job.job_id)
         if run is None or job.start_time is None or job.time_limit == before.time_limit:
             return job
-        run.limit_at = job.start_time + self.limit_seconds(job)
+        run.limit_at = min(job.start_time + self.limit_seconds(job), run.until)
         return replace(job, end_time=self.expected_end(job, job.start_time))
 
-    def _track(self, job: JobRecord, started: float) -> _Running:
-        limit_at = started + self.limit_seconds(job)
+    def _track(self, job: JobRecord, started: float, until: float = math.inf) -> _Running:
+        # `until`: a reservation's end, which ends the job like its time limit.
+        limit_at = min(started + self.limit_seconds(job), until)
         warn_at = limit_at - job.warn_time if job.warn_signal is not None else None
-        run = _Running(job.pid, limit_at, warn_at)
+        run = _Running(job.pid, limit_at, warn_at, until=until)
         self._running[job.job_id] = run
         self._by_pid[job.pid] = job.job_id
         return run
 
     # --------------------------------------------------------- processes --
 
-    def launch(self, job: JobRecord, allocation: tuple[NodeAlloc, ...], now: float) -> JobRecord:
-        """Start a job on `allocation`: RUNNING, or FAILED if it could not start."""
+    def launch(
+        self,
+        job: JobRecord,
+        allocation: tuple[NodeAlloc, ...],
+        now: float,
+        *,
+        until: float = math.inf,
+    ) -> JobRecord:
+        """Start a job on `allocation`: RUNNING, or FAILED if it could not start.
+
+        `until` ends the job early (the end of the reservation it runs in).
+        """
         start = int(now)
         job = replace(
             job,
@@ -154,14 +166,14 @@ class Supervisor:
                 allocation=(),
             )
         job = apply(job, Event.START, pid=launched.pid, process_token=launched.token)
-        self._track(job, now)
+        self._track(job, now, until)
         if self._watcher is not None:
             self._watcher.watch(launched.pid)
         return job
 
-    def adopt(self, job: JobRecord, now: float) -> None:
+    def adopt(self, job: JobRecord, now: float, *, until: float = math.inf) -> None:
         """Take over a job launched by an earlier manager (its process may be gone)."""
-        run = self._track(job, job.start_time if job.start_time is not None else now)
+        run = self._track(job, job.start_time if job.start_time is not None else now, until)
         if job.completing:
             run.kill_at = now + self._kill_wait  # finish the kill that was under way
         if alive(job.pid, job.process_token) and self._watcher is not None:
