@@ -10,10 +10,12 @@ with the reason.
 from __future__ import annotations
 
 import os
+import pwd
 from collections.abc import Iterator
 
 import pytest
 
+from e2e import harness
 from slurm import testbed
 from slurm.testbed import sessions
 
@@ -37,3 +39,37 @@ def slurm_testbed() -> Iterator[testbed.Testbed]:
     with use.finish() as last:
         if last and bed.started_here and os.environ.get("SLURM_TESTBED_KEEP") != "1":
             testbed.tear_down(layout)
+
+
+def _our_daemon(bed: testbed.Testbed, user: pwd.struct_passwd) -> Iterator[harness.Daemon]:
+    args = ["--backend", "slurm", "-f", str(bed.conf), "-a", "rest_auth/jwt"]
+    args += [*harness.privilege_args(user), "127.0.0.1:0"]
+    with harness.daemon_running(args, env=harness.base_env()) as daemon:
+        yield daemon
+
+
+@pytest.fixture(scope="session")
+def ours(
+    slurm_testbed: testbed.Testbed, daemon_user: pwd.struct_passwd
+) -> Iterator[harness.Daemon]:
+    """Our daemon, JWT only, in front of the testbed (it drops to the test user as root)."""
+    yield from _our_daemon(slurm_testbed, daemon_user)
+
+
+@pytest.fixture(scope="session")
+def ours_as_alice(slurm_testbed: testbed.Testbed) -> Iterator[harness.Daemon]:
+    """Our daemon running as alice: sbatch takes the job's user from its own uid, so
+    only a daemon of alice's uid can submit for alice's token (see cluster/slurm)."""
+    if os.geteuid() != 0:
+        pytest.skip("starting the daemon as alice needs root")
+    yield from _our_daemon(slurm_testbed, pwd.getpwnam("alice"))
+
+
+@pytest.fixture(scope="session")
+def alice_token(slurm_testbed: testbed.Testbed) -> str:
+    return slurm_testbed.token("alice", lifespan=1800)
+
+
+@pytest.fixture(scope="session")
+def bob_token(slurm_testbed: testbed.Testbed) -> str:
+    return slurm_testbed.token("bob", lifespan=1800)

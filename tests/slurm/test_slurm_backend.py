@@ -3,60 +3,20 @@
 from __future__ import annotations
 
 import http.client
-import json
 import pwd
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from e2e import harness
 from schema_check import schema_errors
+from slurm.rest import c_port, get
 from slurm.testbed import Testbed
 from slurm.testbed.layout import free_port
 
 pytestmark = pytest.mark.slurm
-
-
-@pytest.fixture(scope="module")
-def ours(slurm_testbed: Testbed, daemon_user: pwd.struct_passwd) -> Iterator[harness.Daemon]:
-    """Our daemon, JWT only, in front of the testbed (it drops to the test user as root)."""
-    args = [
-        "--backend",
-        "slurm",
-        "-f",
-        str(slurm_testbed.conf),
-        "-a",
-        "rest_auth/jwt",
-        *harness.privilege_args(daemon_user),
-        "127.0.0.1:0",
-    ]
-    with harness.daemon_running(args, env=harness.base_env()) as daemon:
-        yield daemon
-
-
-def get(port: int, path: str, token: str | None, user: str = "alice") -> tuple[int, Any]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {} if token is None else {"X-SLURM-USER-NAME": user, "X-SLURM-USER-TOKEN": token}
-    try:
-        status, _, body = harness.request(conn, "GET", path, headers=headers)
-    finally:
-        conn.close()
-    return status, json.loads(body) if body.startswith(b"{") else body
-
-
-def c_port(bed: Testbed) -> int:
-    port = urlsplit(bed.rest_url).port
-    assert port is not None
-    return port
-
-
-@pytest.fixture(scope="module")
-def alice_token(slurm_testbed: Testbed) -> str:
-    return slurm_testbed.token("alice", lifespan=600)
 
 
 def test_ping_v0_0_38_matches_the_c_daemon(

@@ -13,11 +13,12 @@ from typing import Any
 import jwt
 import pytest
 
+from slurm.fakes import FakeRunner
 from slurmrestd.auth.base import Identity
 from slurmrestd.cluster.base import Cluster
 from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.cluster.slurm import commands as commands_module
-from slurmrestd.cluster.slurm.cluster import HEALTH_TTL_S, SlurmCluster
+from slurmrestd.cluster.slurm.cluster import _PROTOCOL_CALLS, HEALTH_TTL_S, SlurmCluster
 from slurmrestd.cluster.slurm.commands import SlurmCommands, error_from_output, token_user
 from slurmrestd.cluster.slurm.parse import (
     parse_config,
@@ -41,26 +42,6 @@ def jwt_identity(user: str = "alice", token_of: str | None = None) -> Identity:
 
 
 LOCAL_SELF = Identity("me", ME, os.getegid(), "rest_auth/local")
-
-
-class FakeRunner:
-    """Records each call; answers from a table keyed by the command line."""
-
-    def __init__(self, answers: dict[tuple[str, ...], tuple[int, str, str]] | None = None):
-        self.answers = answers or {}
-        self.calls: list[tuple[list[str], dict[str, Any]]] = []
-        self.raise_exc: BaseException | None = None
-
-    def __call__(self, argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-        self.calls.append((argv, kwargs))
-        if self.raise_exc is not None:
-            raise self.raise_exc
-        code, out, err = self.answers.get(tuple(argv), (0, "", ""))
-        return subprocess.CompletedProcess(argv, code, out, err)
-
-    @property
-    def last_env(self) -> dict[str, str]:
-        return self.calls[-1][1]["env"]
 
 
 # ---------------------------------------------------------------- identities
@@ -255,10 +236,15 @@ def test_connect_fails_when_no_controller_answers() -> None:
 
 def test_operations_not_served_yet_are_refused_plainly() -> None:
     cluster = connect(fake_cluster())
-    with pytest.raises(SlurmError) as info:
-        cluster.jobs(jwt_identity())  # type: ignore[attr-defined]
-    assert info.value.errno == Errno.NOT_IMPLEMENTED
-    assert "jobs" in info.value.description
+    unserved = sorted(name for name in _PROTOCOL_CALLS if not hasattr(SlurmCluster, name))
+    for name in unserved:
+        with pytest.raises(SlurmError) as info:
+            getattr(cluster, name)(jwt_identity())
+        assert info.value.errno == Errno.NOT_IMPLEMENTED
+        assert name in info.value.description
+    # What this slice serves is served by the class itself.
+    for name in ("jobs", "job", "submit_job", "update_job", "signal_job", "requeue_job"):
+        assert name not in unserved
     with pytest.raises(AttributeError):
         cluster.no_such_operation  # type: ignore[attr-defined]  # noqa: B018
 
@@ -316,3 +302,71 @@ def test_an_unreachable_controller_marks_the_backend_unhealthy() -> None:
         cluster.licenses(jwt_identity())
     assert info.value.errno == 1800
     assert cluster.healthy() is False
+
+
+# ------------------------------------------------------ child process options
+
+
+def test_a_bare_environment_keeps_nothing_that_steers_sbatch() -> None:
+    runner = FakeRunner()
+    base = {
+        "PATH": "/bin",
+        "TZ": "UTC",
+        "SBATCH_PARTITION": "x",
+        "SLURM_JWT": "daemon",
+        "HOME": "/",
+    }
+    cmds = SlurmCommands("/c", runner=runner, base_env=base)
+    identity = jwt_identity()
+    cmds.run(identity, ["sbatch"], input="#!/bin/sh\n", pass_fds=[5], bare_env=True, umask=0o22)
+    kwargs = runner.calls[-1][1]
+    assert kwargs["env"] == {
+        "PATH": "/bin",
+        "TZ": "UTC",
+        "SLURM_CONF": "/c",
+        "SLURM_JWT": identity.token,
+    }
+    assert (kwargs["input"], kwargs["pass_fds"], kwargs["umask"]) == ("#!/bin/sh\n", (5,), 0o22)
+    assert "stdin" not in kwargs
+    cmds.run(identity, ["scontrol"], extra_env={"SLURM_TIME_FORMAT": "%s"})
+    assert runner.last_env["SBATCH_PARTITION"] == "x"
+    assert runner.last_env["SLURM_TIME_FORMAT"] == "%s"
+    assert runner.calls[-1][1]["stdin"] == subprocess.DEVNULL
+
+
+def sh_spawner(script: str) -> Any:
+    """A spawner that runs `script` in sh instead of the Slurm command (real process)."""
+
+    def spawn(argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        kwargs["env"] = {"PATH": "/bin:/usr/bin"}
+        return subprocess.Popen(["sh", "-c", script], **kwargs)
+
+    return spawn
+
+
+def test_run_watching_stops_a_command_at_its_marker() -> None:
+    cmds = SlurmCommands(spawner=sh_spawner("echo 'retrying soon' >&2; sleep 30"), base_env={})
+    started = time.monotonic()
+    result = cmds.run_watching(None, ["scancel", "1"], give_up_on="retrying")
+    assert time.monotonic() - started < 10
+    assert (result.gave_up, result.stderr) == (True, "retrying soon\n")
+
+
+def test_run_watching_returns_a_finished_commands_result() -> None:
+    cmds = SlurmCommands(spawner=sh_spawner("echo oops >&2; exit 3"), base_env={})
+    result = cmds.run_watching(None, ["scancel", "1"], give_up_on="retrying")
+    assert (result.returncode, result.stderr, result.gave_up) == (3, "oops\n", False)
+
+
+def test_run_watching_times_out_and_reports_a_missing_program() -> None:
+    cmds = SlurmCommands(spawner=sh_spawner("sleep 30"), base_env={}, timeout=0.3)
+    with pytest.raises(SlurmError) as info:
+        cmds.run_watching(None, ["scancel", "1"], give_up_on="x")
+    assert info.value.errno == Errno.SOCKET_TIMEOUT
+
+    def missing(argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        raise FileNotFoundError(2, "No such file or directory")
+
+    with pytest.raises(SlurmError) as info:
+        SlurmCommands(spawner=missing, base_env={}).run_watching(None, ["scancel"], give_up_on="x")
+    assert info.value.description == "cannot run scancel: No such file or directory"

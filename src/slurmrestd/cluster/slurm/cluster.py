@@ -1,22 +1,37 @@
 """SlurmCluster: the Cluster protocol answered by a real Slurm through its commands.
 
 Each call runs a Slurm command as the requesting identity (see commands.py)
-and parses its text (see parse.py). Start-up proves the controller answers;
+and parses its output (JSON where 22.05 prints it: json_reads.py; text
+elsewhere: parse.py, partition_text.py, reservation_text.py, sdiag_text.py).
+Concurrent identical reads share one command run (singleflight.py). Writes:
+sbatch_args.py and job_control.py. Start-up proves the controller answers;
 health is a cached `scontrol ping` refreshed in the background, because
 /healthz is answered on the event loop and must never wait for a process.
+
+Known limit of submissions: sbatch reads the job's environment from
+--export-file, and with that option it ignores SLURM_JWT and authenticates
+with munge as its own process uid (seen on 22.05.8). So a JWT user may submit
+only when the daemon runs as that very user; anyone else gets "Invalid user
+id" (2010), the answer Slurm gives a token that does not match sbatch's uid.
+The token was validated by rest_auth/jwt before. (A root daemon could run
+sbatch as the user, setuid in the child; this daemon never runs as root. The
+native protocol client will lift this.)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 import threading
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slurmrestd.auth.base import Identity
 from slurmrestd.cluster.base import Cluster
-from slurmrestd.cluster.errors import Errno, SlurmError
+from slurmrestd.cluster.errors import Errno, SlurmError, error_text
+from slurmrestd.cluster.slurm import job_control, sbatch_args
 from slurmrestd.cluster.slurm.commands import (
     CONTROLLER_UNREACHABLE,
     DEFAULT_TIMEOUT_S,
@@ -24,16 +39,41 @@ from slurmrestd.cluster.slurm.commands import (
     SlurmCommands,
     error_from_output,
 )
+from slurmrestd.cluster.slurm.json_reads import jobs_from_squeue, nodes_from_sinfo, select_job
 from slurmrestd.cluster.slurm.parse import parse_config, parse_licenses, parse_ping, parse_version
+from slurmrestd.cluster.slurm.partition_text import parse_partitions
+from slurmrestd.cluster.slurm.reservation_text import parse_reservations
+from slurmrestd.cluster.slurm.sdiag_text import parse_sdiag
+from slurmrestd.cluster.slurm.singleflight import SingleFlight
+from slurmrestd.cluster.slurm.submission import check_submitter, environment_fds, submit_error
 from slurmrestd.model.controller import ControllerPing, SlurmVersion
+from slurmrestd.model.diag import ControllerDiag
+from slurmrestd.model.job import Job, JobSnapshot
+from slurmrestd.model.job_desc import JobDescription, SubmitResult
 from slurmrestd.model.license import LicenseSnapshot
+from slurmrestd.model.node import NodeSnapshot
+from slurmrestd.model.partition import PartitionSnapshot
+from slurmrestd.model.reservation import ReservationSnapshot
 from slurmrestd.slurmconf import SlurmConf
+
+if TYPE_CHECKING:
+    from slurmrestd.cluster.accounting import AccountingStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # How long a health answer is reused before a background ping refreshes it.
 HEALTH_TTL_S = 10.0
+
+# The read commands (22.05): squeue/sinfo print the v0.0.38 bodies; partitions,
+# reservations and statistics exist only as text. --all shows hidden partitions.
+SQUEUE_JSON = ("squeue", "--all", "--json")
+SINFO_JSON = ("sinfo", "--all", "--json")
+SHOW_PARTITIONS = ("scontrol", "--all", "--oneliner", "show", "partition")
+SHOW_RESERVATIONS = ("scontrol", "--oneliner", "show", "reservation")
+SDIAG = ("sdiag",)
+# Times as unix seconds in scontrol's text, not local clock readings.
+UNIX_TIMES = {"SLURM_TIME_FORMAT": "%s"}
 
 
 # Protocol operations; those this backend does not define yet answer "not implemented".
@@ -84,6 +124,10 @@ def ping_controllers(commands: SlurmCommands, identity: Identity | None) -> list
 class SlurmCluster(_NotYetServed):
     """A real cluster; construct it with `connect()`."""
 
+    # The slurmdbd side is not served by this backend yet; the slurmdb handlers
+    # answer "this cluster keeps no accounting" for a backend without one.
+    accounting: AccountingStore | None = None
+
     def __init__(
         self,
         commands: SlurmCommands,
@@ -91,13 +135,18 @@ class SlurmCluster(_NotYetServed):
         name: str,
         version: SlurmVersion,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        euid: Callable[[], int] = os.geteuid,
         in_background: Callable[[Callable[[], None]], None] = _start_thread,
     ) -> None:
         self.name = name
         self._version = version
         self._commands = commands
         self._clock = clock
+        self._wall_clock = wall_clock
+        self._euid = euid
         self._in_background = in_background
+        self._reads: SingleFlight[Any] = SingleFlight()
         self._lock = threading.Lock()
         self._healthy = True
         self._checked_at = clock()
@@ -166,6 +215,115 @@ class SlurmCluster(_NotYetServed):
         # The commands do not print when the license table last changed.
         return LicenseSnapshot(parse_licenses(text), 0)
 
+    # ------------------------------------------------------------------ reads
+
+    def jobs(self, identity: Identity) -> JobSnapshot:
+        """Every job (squeue --json); 22.05 tells no change time, so it is the read's."""
+        jobs, read_at = self._job_table(identity)
+        return JobSnapshot(jobs, read_at)
+
+    def job(self, identity: Identity, job_id: str) -> JobSnapshot:
+        """Raises: SlurmError 2017 when the controller holds no such job (any more)."""
+        jobs, read_at = self._job_table(identity)
+        return JobSnapshot(select_job(jobs, job_id), read_at)
+
+    def nodes(self, identity: Identity) -> NodeSnapshot:
+        def read() -> NodeSnapshot:
+            text = self._commands.output(identity, SINFO_JSON)
+            nodes = tuple(self._named(node) for node in nodes_from_sinfo(text))
+            return NodeSnapshot(nodes, int(self._wall_clock()))
+
+        return self._shared_read(identity, SINFO_JSON, read)
+
+    def partitions(self, identity: Identity) -> PartitionSnapshot:
+        def read() -> PartitionSnapshot:
+            text = self._commands.output(identity, SHOW_PARTITIONS)
+            parts = tuple(self._named(part) for part in parse_partitions(text))
+            return PartitionSnapshot(parts, int(self._wall_clock()))
+
+        return self._shared_read(identity, SHOW_PARTITIONS, read)
+
+    def reservations(self, identity: Identity) -> ReservationSnapshot:
+        def read() -> ReservationSnapshot:
+            text = self._commands.output(identity, SHOW_RESERVATIONS, extra_env=UNIX_TIMES)
+            return ReservationSnapshot(parse_reservations(text), int(self._wall_clock()))
+
+        return self._shared_read(identity, SHOW_RESERVATIONS, read)
+
+    def diag(self, identity: Identity) -> ControllerDiag:
+        def read() -> ControllerDiag:
+            return parse_sdiag(self._commands.output(identity, SDIAG))
+
+        return self._shared_read(identity, SDIAG, read)
+
+    # ----------------------------------------------------------------- writes
+
+    def submit_job(
+        self, identity: Identity, descriptions: Sequence[JobDescription]
+    ) -> SubmitResult:
+        """sbatch as the identity, the script on stdin (see the module doc for its limit).
+
+        Raises:
+            SlurmError: refused by sbatch/slurmctld (their errno), or not expressible.
+        """
+        if not descriptions:
+            raise SlurmError(Errno.REST_INVALID_JOBS_DESC, "no job description", "submit")
+        script = descriptions[0].script
+        if not script:
+            raise SlurmError(Errno.JOB_SCRIPT_MISSING, "", "slurm_submit_batch_job")
+        check_submitter(identity, self._euid())
+        with environment_fds(descriptions) as fds:
+            argv = sbatch_args.sbatch_command(descriptions, fds)
+            result = self._observe(
+                lambda: self._commands.run(
+                    identity,
+                    argv,
+                    input=script,
+                    pass_fds=fds,
+                    bare_env=True,
+                    umask=sbatch_args.umask_of(descriptions[0]),
+                )
+            )
+        job_id = sbatch_args.parse_job_id(result.stdout) if result.returncode == 0 else None
+        if job_id is None:
+            raise submit_error(argv, result.returncode, result.stdout, result.stderr)
+        held = descriptions[0].hold is True
+        notices = ((int(Errno.JOB_HELD), error_text(Errno.JOB_HELD)),) if held else ()
+        return SubmitResult(job_id, notices=notices)
+
+    def update_job(self, identity: Identity, job_id: str, changes: JobDescription) -> None:
+        """scontrol update (and hold/release) as the identity.
+
+        Raises:
+            SlurmError: refused by slurmctld, or a field scontrol cannot change.
+        """
+        for argv in job_control.update_commands(job_id, changes):
+            self._write(identity, argv, "slurm_update_job")
+
+    def signal_job(
+        self, identity: Identity, job_id: str, signal: int, flags: frozenset[str]
+    ) -> None:
+        """scancel as the identity (SIGKILL without flags cancels the job).
+
+        Raises:
+            SlurmError: 2017 unknown job, 2002 not the user's, 2021 already done, ...
+        """
+        argv = job_control.scancel_command(job_id, signal, flags)
+        result = self._observe(
+            lambda: self._commands.run_watching(
+                identity, argv, give_up_on=job_control.SCANCEL_RETRY_MARK
+            )
+        )
+        error = job_control.scancel_error(result.stderr, result.gave_up)
+        if error is None and result.returncode != 0:
+            error = error_from_output(argv, result.returncode, result.stdout, result.stderr)
+        if error is not None:
+            raise error
+
+    def requeue_job(self, identity: Identity, job_id: str) -> None:
+        """Raises: SlurmError as slurmctld refused the requeue."""
+        self._write(identity, job_control.requeue_command(job_id), "slurm_requeue")
+
     def healthy(self) -> bool:
         """The last known controller state; a stale one is refreshed in the background."""
         with self._lock:
@@ -184,6 +342,36 @@ class SlurmCluster(_NotYetServed):
 
     def close(self) -> None:
         return None
+
+    # ---------------------------------------------------------------- helpers
+
+    def _job_table(self, identity: Identity) -> tuple[tuple[Job, ...], int]:
+        def read() -> tuple[tuple[Job, ...], int]:
+            text = self._commands.output(identity, SQUEUE_JSON)
+            return jobs_from_squeue(text), int(self._wall_clock())
+
+        return self._shared_read(identity, SQUEUE_JSON, read)
+
+    def _shared_read(self, identity: Identity, argv: tuple[str, ...], read: Callable[[], T]) -> T:
+        """One run for identical concurrent reads of the same credentials.
+
+        The token is part of the key: a request with an expired or forged token
+        must never ride on a valid one's answer.
+        """
+        key: Hashable = (identity.user_name, identity.uid, identity.token, argv)
+        return self._reads.run(key, lambda: self._observe(read))
+
+    def _write(self, identity: Identity, argv: list[str], source: str) -> None:
+        result = self._observe(lambda: self._commands.run(identity, argv))
+        if result.returncode != 0:
+            error = error_from_output(argv, result.returncode, result.stdout, result.stderr)
+            raise SlurmError(error.errno, error.description, source)
+
+    def _named(self, record: T) -> T:
+        """A node or partition record with this cluster's name (22.05's JSON has none)."""
+        if getattr(record, "cluster_name", None) == "":
+            return dataclasses.replace(record, cluster_name=self.name)  # type: ignore[type-var]
+        return record
 
     # ------------------------------------------------------------------ health
 

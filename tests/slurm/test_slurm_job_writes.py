@@ -1,0 +1,300 @@
+"""Job writes through our daemon (--backend slurm) on the real testbed, as alice over JWT.
+
+Submissions go to a daemon running as alice (`ours_as_alice`): sbatch puts its
+own uid in the job, so Slurm accepts alice's token only from alice's uid (the
+documented limit of the command-based backend, tested below as well).
+Cancel/update/signal need no such daemon: scancel/scontrol honour SLURM_JWT.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from e2e import harness
+from schema_check import schema_errors
+from slurm.rest import c_port, call, get
+from slurm.testbed import Testbed
+from slurm.testbed.daemons import wait_for
+from slurm.workload import cancel_and_settle
+from slurmrestd.auth.base import Identity
+from slurmrestd.cluster.errors import SlurmError
+from slurmrestd.cluster.slurm import SlurmCluster
+
+pytestmark = pytest.mark.slurm
+
+SLEEPER = "#!/bin/bash\nsleep 300\n"
+
+
+@pytest.fixture(scope="module")
+def shared_dir() -> Iterator[Path]:
+    """A directory alice's jobs can write to and the test can read."""
+    path = Path(tempfile.mkdtemp(prefix="slurm-writes-", dir="/tmp"))
+    path.chmod(0o777)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cleanup(slurm_testbed: Testbed) -> Iterator[list[int]]:
+    """Job ids to cancel (as root) when the module is done."""
+    ids: list[int] = []
+    yield ids
+    cancel_and_settle(slurm_testbed, ids)
+
+
+def submit(
+    daemon: harness.Daemon, version: str, token: str, body: dict[str, Any], cleanup: list[int]
+) -> tuple[int, dict[str, Any]]:
+    status, answer = call(
+        daemon.tcp_port(), "POST", f"/slurm/{version}/job/submit", token, body=body
+    )
+    if status == 200:
+        cleanup.append(answer["job_id"])
+    return status, answer
+
+
+def job_38(daemon: harness.Daemon, token: str, job_id: int) -> dict[str, Any]:
+    status, body = get(daemon.tcp_port(), f"/slurm/v0.0.38/job/{job_id}", token)
+    assert status == 200, body
+    [job] = body["jobs"]
+    return job
+
+
+def wait_state(daemon: harness.Daemon, token: str, job_id: int, *states: str) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+
+    def reached() -> bool:
+        seen.update(job_38(daemon, token, job_id))
+        return seen["job_state"] in states
+
+    wait_for(f"job {job_id} to be {'/'.join(states)}", reached, 60)
+    return seen
+
+
+def test_submit_v0_0_38_runs_with_exactly_the_given_environment(
+    ours_as_alice: harness.Daemon, alice_token: str, shared_dir: Path, cleanup: list[int]
+) -> None:
+    body = {
+        "script": "#!/bin/sh\nenv > env-$SLURM_JOB_ID.txt\n",
+        "job": {
+            "name": "rest-38",
+            "partition": "debug",
+            "current_working_directory": str(shared_dir),
+            "standard_output": "/dev/null",
+            "environment": {"PATH": "/bin:/usr/bin", "GREETING": "hello world"},
+        },
+    }
+    status, answer = submit(ours_as_alice, "v0.0.38", alice_token, body, cleanup)
+    assert status == 200, answer
+    assert (answer["errors"], answer["step_id"]) == ([], "BATCH")
+    job = wait_state(ours_as_alice, alice_token, answer["job_id"], "COMPLETED")
+    assert (job["user_name"], job["name"], job["exit_code"]) == ("alice", "rest-38", 0)
+    env = dict(
+        line.split("=", 1)
+        for line in (shared_dir / f"env-{answer['job_id']}.txt").read_text().splitlines()
+        if "=" in line
+    )
+    assert (env["GREETING"], env["PATH"]) == ("hello world", "/bin:/usr/bin")
+    # Nothing of the daemon's own environment, and never the caller's token.
+    assert "SLURM_JWT" not in env
+    assert "HOME" not in env
+
+
+def test_submit_v0_0_46_runs_and_completes(
+    ours_as_alice: harness.Daemon, alice_token: str, shared_dir: Path, cleanup: list[int]
+) -> None:
+    body = {
+        "script": '#!/bin/sh\necho "$1:$MARK" > args.txt\n',
+        "job": {
+            "name": "rest-46",
+            "current_working_directory": str(shared_dir),
+            "standard_output": "/dev/null",
+            "environment": ["PATH=/bin:/usr/bin", "MARK=v46"],
+            "argv": ["script", "first"],
+            "time_limit": {"set": True, "number": 5},
+        },
+    }
+    status, answer = submit(ours_as_alice, "v0.0.46", alice_token, body, cleanup)
+    assert status == 200, answer
+    assert schema_errors("v0.0.46", "v0.0.46_openapi_job_submit_response", answer) == []
+    job = wait_state(ours_as_alice, alice_token, answer["job_id"], "COMPLETED")
+    assert job["time_limit"] == 5
+    assert (shared_dir / "args.txt").read_text() == "first:v46\n"
+
+
+def test_held_submission_then_update_hold_and_release(
+    ours_as_alice: harness.Daemon, alice_token: str, cleanup: list[int]
+) -> None:
+    body = {
+        "script": SLEEPER,
+        "job": {"name": "held", "hold": True, "environment": {"PATH": "/bin"}, "time_limit": 10},
+    }
+    status, answer = submit(ours_as_alice, "v0.0.38", alice_token, body, cleanup)
+    assert status == 200, answer
+    # As 22.05 did: submitted, with the "held" remark in errors.
+    assert answer["errors"] == [
+        {"error_code": 2042, "error": "Job is in held state, pending scheduler release"}
+    ]
+    job_id = answer["job_id"]
+    port = ours_as_alice.tcp_port()
+    job = job_38(ours_as_alice, alice_token, job_id)
+    assert (job["priority"], job["state_reason"]) == (0, "JobHeldUser")
+
+    status, reply = call(
+        port, "POST", f"/slurm/v0.0.38/job/{job_id}", alice_token, body={"time_limit": 7}
+    )
+    assert status == 200, reply
+    assert job_38(ours_as_alice, alice_token, job_id)["time_limit"] == 7
+    status, reply = call(
+        port,
+        "POST",
+        f"/slurm/v0.0.46/job/{job_id}",
+        alice_token,
+        body={"time_limit": {"set": True, "number": 9}, "comment": "changed"},
+    )
+    assert status == 200, reply
+    job = job_38(ours_as_alice, alice_token, job_id)
+    assert (job["time_limit"], job["comment"]) == (9, "changed")
+
+    status, reply = call(
+        port, "POST", f"/slurm/v0.0.38/job/{job_id}", alice_token, body={"hold": False}
+    )
+    assert status == 200, reply
+    assert job_38(ours_as_alice, alice_token, job_id)["priority"] > 0
+    job = wait_state(ours_as_alice, alice_token, job_id, "RUNNING", "PENDING")
+    if job["job_state"] == "PENDING":
+        status, reply = call(
+            port, "POST", f"/slurm/v0.0.38/job/{job_id}", alice_token, body={"hold": True}
+        )
+        assert status == 200, reply
+        assert job_38(ours_as_alice, alice_token, job_id)["priority"] == 0
+
+
+def sleeper(daemon: harness.Daemon, token: str, shared_dir: Path, cleanup: list[int]) -> int:
+    """A running job of alice's that notes SIGUSR1 in trap.txt."""
+    script = (
+        "#!/bin/bash\n"
+        "trap 'echo USR1 >> trap-$SLURM_JOB_ID.txt' USR1\n"
+        "sleep 300 &\nwhile true; do wait; done\n"
+    )
+    body = {
+        "script": script,
+        "job": {
+            "name": "sleeper",
+            "current_working_directory": str(shared_dir),
+            "standard_output": "/dev/null",
+            "environment": {"PATH": "/bin:/usr/bin"},
+            "time_limit": 10,
+        },
+    }
+    status, answer = submit(daemon, "v0.0.38", token, body, cleanup)
+    assert status == 200, answer
+    wait_state(daemon, token, answer["job_id"], "RUNNING")
+    return int(answer["job_id"])
+
+
+def test_signal_then_cancel(
+    ours_as_alice: harness.Daemon, alice_token: str, shared_dir: Path, cleanup: list[int]
+) -> None:
+    job_id = sleeper(ours_as_alice, alice_token, shared_dir, cleanup)
+    port = ours_as_alice.tcp_port()
+    path = f"/slurm/v0.0.46/job/{job_id}?signal=SIGUSR1&flags=BATCH_JOB"
+    status, reply = call(port, "DELETE", path, alice_token)
+    assert status == 200, reply
+    assert reply["status"][0]["error"]["code"] == 0
+    trap = shared_dir / f"trap-{job_id}.txt"
+    wait_for("the job's USR1 trap", lambda: trap.read_text() == "USR1\n", 30)
+
+    status, reply = call(port, "DELETE", f"/slurm/v0.0.38/job/{job_id}", alice_token)
+    assert (status, reply["errors"]) == (200, []), reply
+    job = wait_state(ours_as_alice, alice_token, job_id, "CANCELLED")
+    assert job["job_state"] == "CANCELLED"
+    # Cancelling again: 22.05 answered a finished job with no error.
+    status, reply = call(port, "DELETE", f"/slurm/v0.0.38/job/{job_id}", alice_token)
+    assert (status, reply["errors"]) == (200, []), reply
+
+
+def test_signalling_a_pending_job_answers_at_once(
+    ours_as_alice: harness.Daemon, alice_token: str, cleanup: list[int]
+) -> None:
+    body = {"script": SLEEPER, "job": {"hold": True, "environment": {"PATH": "/bin"}}}
+    status, answer = submit(ours_as_alice, "v0.0.38", alice_token, body, cleanup)
+    assert status == 200, answer
+    started = time.monotonic()
+    path = f"/slurm/v0.0.46/job/{answer['job_id']}?signal=SIGUSR1"
+    status, reply = call(ours_as_alice.tcp_port(), "DELETE", path, alice_token)
+    # scancel alone would retry for ~95 s; slurmctld's answer is "not now" (2020).
+    assert time.monotonic() - started < 20
+    assert [e["error_number"] for e in reply["errors"]] == [2020]
+    assert status == 422
+
+
+def test_bob_cannot_cancel_alices_job(
+    ours: harness.Daemon,
+    ours_as_alice: harness.Daemon,
+    slurm_testbed: Testbed,
+    alice_token: str,
+    bob_token: str,
+    cleanup: list[int],
+) -> None:
+    body = {"script": SLEEPER, "job": {"hold": True, "environment": {"PATH": "/bin"}}}
+    status, answer = submit(ours_as_alice, "v0.0.38", alice_token, body, cleanup)
+    assert status == 200, answer
+    job_id = answer["job_id"]
+    path = f"/slurm/v0.0.38/job/{job_id}"
+    status, reply = call(ours.tcp_port(), "DELETE", path, bob_token, "bob")
+    c_status, c_reply = call(c_port(slurm_testbed), "DELETE", path, bob_token, "bob")
+    assert (status, c_status) == (500, 500)
+    assert reply["errors"] == c_reply["errors"]
+    assert [e["error_number"] for e in reply["errors"]] == [2002]
+    path = f"/slurm/v0.0.46/job/{job_id}"
+    status, reply = call(ours.tcp_port(), "DELETE", path, bob_token, "bob")
+    assert status == 403
+    assert [e["error_number"] for e in reply["errors"]] == [2002]
+    status, reply = call(ours.tcp_port(), "POST", path, bob_token, "bob", body={"comment": "x"})
+    assert status != 200 and reply["errors"], reply
+    assert job_38(ours, alice_token, job_id)["job_state"] == "PENDING"
+
+
+def test_requeue_puts_a_running_job_back(
+    ours_as_alice: harness.Daemon,
+    slurm_testbed: Testbed,
+    alice_token: str,
+    shared_dir: Path,
+    cleanup: list[int],
+) -> None:
+    job_id = sleeper(ours_as_alice, alice_token, shared_dir, cleanup)
+    # No v0.0.38/v0.0.46 route calls requeue_job: the backend is called directly,
+    # as alice (scontrol honours her token whoever runs it).
+    cluster = SlurmCluster.connect(str(slurm_testbed.conf))
+    alice = Identity("alice", 1001, 1001, "rest_auth/jwt", token=alice_token)
+    cluster.requeue_job(alice, str(job_id))
+    job = wait_state(ours_as_alice, alice_token, job_id, "PENDING")
+    assert job["restart_cnt"] == 1
+    with pytest.raises(SlurmError) as info:
+        cluster.requeue_job(alice, "999999")
+    assert info.value.errno == 2017
+
+
+def test_submitting_for_another_user_gives_slurms_error(
+    ours_as_alice: harness.Daemon, bob_token: str
+) -> None:
+    """The documented limit: alice's daemon cannot run sbatch for bob's token."""
+    port = ours_as_alice.tcp_port()
+    body = {"script": SLEEPER, "job": {"environment": ["PATH=/bin"]}}
+    status, answer = call(port, "POST", "/slurm/v0.0.46/job/submit", bob_token, "bob", body=body)
+    assert status == 422, answer
+    assert [(e["error_number"], e["description"]) for e in answer["errors"]] == [
+        (2010, "Invalid user id")
+    ]
+    body = {"script": SLEEPER, "job": {"environment": {"PATH": "/bin"}}}
+    status, answer = call(port, "POST", "/slurm/v0.0.38/job/submit", bob_token, "bob", body=body)
+    assert status == 500, answer
+    assert answer["errors"] == [{"error_code": 2010, "error": "Invalid user id"}]
