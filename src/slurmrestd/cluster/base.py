@@ -37,8 +37,8 @@ class Cluster(Protocol):
     name: str
 
     @property
-    def accounting(self) -> AccountingStore:
-        """The slurmdbd side of the cluster."""
+    def accounting(self) -> AccountingStore | None:
+        """The slurmdbd side of the cluster (None: the cluster keeps no accounting)."""
         ...
 
     @property

@@ -229,6 +229,9 @@ ERROR_TEXT: dict[int, str] = {
     Errno.INVALID_LICENSES: "Invalid license specification",
     Errno.REQUESTED_NODES_NOT_IN_PARTITION: "Requested nodes not in this partition",
     Errno.NODES_BUSY: "Requested nodes are busy",
+    Errno.ACCOUNTING_POLICY: (
+        "Job violates accounting/QOS policy (job submit limit, user's size and/or time limits)"
+    ),
     Errno.ACTIVE_FEATURE_NOT_SUBSET: "Active features not subset of available features",
     Errno.RESERVATION_ACCESS: "Access denied to requested reservation",
     Errno.RESERVATION_BUSY: "Reservation is busy",

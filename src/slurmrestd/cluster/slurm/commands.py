@@ -56,20 +56,10 @@ _SLURM_CALL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*) error:")
 # Texts job commands print that errors.py does not table yet (slurm_strerror of
 # 22.05; seen from sbatch/scancel/scontrol on the testbed).
 # TODO(errors.py): move these rows into ERROR_TEXT.
-MORE_ERROR_TEXT: dict[int, str] = {
-    Errno.TOO_MANY_REQUESTED_CPUS: "More processors requested than permitted",
-    Errno.REQUESTED_NODE_CONFIG_UNAVAILABLE: "Requested node configuration is not available",
-    Errno.REQUESTED_PART_CONFIG_UNAVAILABLE: "Requested partition configuration not available now",
-    Errno.NODES_BUSY: "Requested nodes are busy",
-    Errno.TRANSITION_STATE_NO_UPDATE: "Job can not be altered now, try again later",
-    Errno.ACCOUNTING_POLICY: (
-        "Job violates accounting/QOS policy (job submit limit, user's size and/or time limits)"
-    ),
-}
 # Longest text first, so a text that contains another wins.
 _KNOWN_TEXTS: tuple[tuple[str, int], ...] = tuple(
     sorted(
-        ((text, int(num)) for num, text in {**MORE_ERROR_TEXT, **ERROR_TEXT}.items() if num),
+        ((text, int(num)) for num, text in ERROR_TEXT.items() if num),
         key=lambda row: -len(row[0]),
     )
 )

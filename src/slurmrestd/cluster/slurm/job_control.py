@@ -19,7 +19,7 @@ from typing import Any
 
 from slurmrestd.api.numbers import INFINITE
 from slurmrestd.cluster.errors import Errno, SlurmError, error_text
-from slurmrestd.cluster.slurm.commands import MORE_ERROR_TEXT, errno_from_text
+from slurmrestd.cluster.slurm.commands import errno_from_text
 from slurmrestd.cluster.slurm.sbatch_args import local_time
 from slurmrestd.model.job_desc import JobDescription
 
@@ -177,7 +177,7 @@ def scancel_error(stderr: str, gave_up: bool) -> SlurmError | None:
     """What a `scancel -v` run failed with, or None when it succeeded."""
     if gave_up:
         errno = Errno.TRANSITION_STATE_NO_UPDATE
-        return SlurmError(errno, MORE_ERROR_TEXT[errno], "slurm_kill_job")
+        return SlurmError(errno, error_text(errno), "slurm_kill_job")
     for line in stderr.splitlines():
         match = _SCANCEL_ERROR.search(line)
         if match is None:
