@@ -314,3 +314,39 @@ def test_array_pending_tasks_are_one_record_then_each_runs(jobs_daemon, rundir, 
 
 
 HELD = "Job is in held state, pending scheduler release"
+
+
+def test_private_data_hides_other_users_jobs(rundir, daemon_user):
+    cluster = harness.write_cluster(
+        rundir, daemon_user, extra=f"StateSaveLocation={rundir}/st\nPrivateData=jobs\n"
+    )
+    args = [*harness.privilege_args(daemon_user), "-a", "rest_auth/jwt", "-f", str(cluster.conf)]
+    other = harness.ensure_user("srtest2")
+    with harness.daemon_running([*args, "127.0.0.1:0"]) as daemon:
+        owner = Client(daemon, cluster.token(daemon_user.pw_name))  # the daemon's user: operator
+        plain = Client(daemon, cluster.token(other.pw_name))
+        body = {
+            "script": script("sleep 30"),
+            "job": {"current_working_directory": str(rundir), "environment": ["PATH=/bin"]},
+        }
+        status, doc = plain.call(
+            "POST", "/slurm/v0.0.46/job/submit", {**body, "job": {**body["job"], "hold": True}}
+        )
+        assert status == 200, doc
+        theirs = doc["job_id"]
+        status, doc = owner.call(
+            "POST", "/slurm/v0.0.46/job/submit", {**body, "job": {**body["job"], "hold": True}}
+        )
+        mine = doc["job_id"]
+        _, doc = plain.call("GET", "/slurm/v0.0.46/jobs")
+        assert [j["job_id"] for j in doc["jobs"]] == [theirs]
+        _, doc = owner.call("GET", "/slurm/v0.0.46/jobs")
+        assert sorted(j["job_id"] for j in doc["jobs"]) == [theirs, mine]
+        status, doc = plain.call("GET", f"/slurm/v0.0.46/job/{mine}")
+        assert status == 403 and doc["errors"][0]["error_number"] == 2002
+        status, doc = plain.call("GET", f"/slurm/v0.0.38/job/{mine}")
+        assert status == 500 and doc["jobs"] == []
+        status, doc = plain.call("DELETE", f"/slurm/v0.0.46/job/{mine}")
+        assert status == 403
+        _, doc = plain.call("GET", "/slurmdb/v0.0.46/jobs")
+        assert {j["job_id"] for j in doc["jobs"]} <= {theirs}

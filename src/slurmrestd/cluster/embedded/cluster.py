@@ -106,6 +106,7 @@ class EmbeddedCluster:
         location = conf.state_save_location if conf is not None else None
         self.state_dir = state_dir or (Path(location) if location else default_state_dir())
         self.operators = self._operators(conf)
+        self.private_jobs = self._private_jobs(conf)
         self._manager: WorkloadManager | None = None
         self._accounting: SqliteAccounting | None = None
         self._lock = threading.Lock()
@@ -173,6 +174,7 @@ class EmbeddedCluster:
                     self.name,
                     self.operators,
                     job_source=self._accounting_jobs,
+                    private_jobs=self.private_jobs,
                 )
             return self._accounting
 
@@ -232,13 +234,28 @@ class EmbeddedCluster:
 
     # ------------------------------------------------------------------- jobs --
 
+    @staticmethod
+    def _private_jobs(conf: SlurmConf | None) -> bool:
+        """PrivateData=jobs: users see only their own jobs (operators see all)."""
+        value = (conf.get("PrivateData") if conf is not None else None) or ""
+        return "jobs" in {item.strip().lower() for item in value.split(",")}
+
+    def _sees_all(self, identity: Identity) -> bool:
+        return not self.private_jobs or self._submitter(identity).is_operator
+
     def jobs(self, identity: Identity) -> JobSnapshot:
         manager = self._engine()
-        return JobSnapshot(convert.jobs(manager.jobs(), self.name), manager.last_update)
+        records = manager.jobs()
+        if not self._sees_all(identity):
+            records = [r for r in records if r.user_id == identity.uid]
+        return JobSnapshot(convert.jobs(records, self.name), manager.last_update)
 
     def job(self, identity: Identity, job_id: str) -> JobSnapshot:
         manager = self._engine()
-        return JobSnapshot(convert.jobs(manager.job(job_id), self.name), manager.last_update)
+        records = manager.job(job_id)
+        if not self._sees_all(identity) and any(r.user_id != identity.uid for r in records):
+            raise SlurmError(Errno.ACCESS_DENIED, f"job {job_id} is private", "slurm_load_job")
+        return JobSnapshot(convert.jobs(records, self.name), manager.last_update)
 
     def submit_job(
         self, identity: Identity, descriptions: Sequence[JobDescription]
