@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from slurmrestd.api.envelope import Envelope
 from slurmrestd.auth.base import Identity
 from slurmrestd.cluster.base import Cluster
+from slurmrestd.cluster.errors import Errno, SlurmError
 
 R = TypeVar("R")
 
@@ -32,6 +33,24 @@ class OperationCall:
     async def run_blocking(self, func: Callable[..., R], *args: Any) -> R:
         """Run blocking work (subprocess, SQLite) on the -t thread pool."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, func, *args)
+
+    def update_time(self) -> int | None:
+        """The `update_time` query (UNIX seconds): answer 304 if nothing changed since.
+
+        Raises:
+            SlurmError: the value is not a number (REST_INVALID_QUERY).
+        """
+        value = self.query.get("update_time")
+        if value in (None, ""):
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise SlurmError(
+                Errno.REST_INVALID_QUERY,
+                f"update_time: expected a UNIX time in seconds, got {value!r}",
+                "update_time",
+            ) from None
 
     @property
     def api_number(self) -> int:

@@ -15,7 +15,7 @@ from slurmrestd.api.call import OperationCall
 from slurmrestd.api.operations.job_control import reject, require_version
 from slurmrestd.api.versions import request as requests
 from slurmrestd.api.versions.v0_0_46 import admin_requests, conf, reservation_desc, shares
-from slurmrestd.cluster.errors import Errno, SlurmError
+from slurmrestd.cluster.errors import SlurmError
 
 
 async def _write(call: OperationCall, func: Callable[..., Any], *args: Any) -> Any:
@@ -133,23 +133,9 @@ async def get_reconfigure(call: OperationCall) -> dict[str, Any]:
     return {}
 
 
-def _update_time(call: OperationCall) -> int | None:
-    value = call.query.get("update_time")
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise SlurmError(
-            Errno.REST_INVALID_QUERY,
-            f"update_time: expected a UNIX time in seconds, got {value!r}",
-            "update_time",
-        ) from None
-
-
 async def get_conf(call: OperationCall) -> dict[str, Any]:
     require_version(call, "the configuration dump")
-    since = _update_time(call)
+    since = call.update_time()
     config = await call.run_blocking(call.cluster.controller_config, call.identity)
     if since is not None and config.last_update <= since:
         # Upstream answers an unchanged configuration with a warning and no dump.

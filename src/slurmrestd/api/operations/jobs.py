@@ -58,21 +58,6 @@ def _shapes(call: OperationCall) -> tuple[ModuleType, ModuleType]:
     return shapes
 
 
-def _since(call: OperationCall) -> int | None:
-    """The `update_time` query: answer 304 when nothing changed since then."""
-    value = call.query.get("update_time")
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise SlurmError(
-            Errno.REST_INVALID_QUERY,
-            f"update_time: expected a UNIX time in seconds, got {value!r}",
-            "update_time",
-        ) from None
-
-
 def _jobs_payload(call: OperationCall, snapshot: JobSnapshot) -> dict[str, Any]:
     shapes, _ = _shapes(call)
     payload: dict[str, Any] = {"jobs": [shapes.render_job(job) for job in snapshot.jobs]}
@@ -84,7 +69,7 @@ def _jobs_payload(call: OperationCall, snapshot: JobSnapshot) -> dict[str, Any]:
 
 async def get_jobs(call: OperationCall) -> dict[str, Any]:
     _shapes(call)
-    since = _since(call)
+    since = call.update_time()
     snapshot = await call.run_blocking(call.cluster.jobs, call.identity)
     if since is not None and snapshot.last_update <= since:
         raise NotModified
@@ -100,7 +85,7 @@ async def get_job(call: OperationCall) -> dict[str, Any] | None:
             Errno.REST_INVALID_JOBS_DESC, f"Unable to find JobId={job_id}", "_handle_job_get"
         )
         return None
-    since = _since(call)
+    since = call.update_time()
     try:
         snapshot = await call.run_blocking(call.cluster.job, call.identity, job_id)
     except SlurmError as exc:

@@ -98,23 +98,9 @@ def _renderer(table: Table, call: OperationCall) -> Callable[[Any], dict[str, An
     return render
 
 
-def _since(call: OperationCall) -> int | None:
-    value = call.query.get("update_time")
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise SlurmError(
-            Errno.REST_INVALID_QUERY,
-            f"update_time: expected a UNIX time in seconds, got {value!r}",
-            "update_time",
-        ) from None
-
-
 async def _answer(call: OperationCall, table: Table, name: str | None) -> dict[str, Any]:
     render = _renderer(table, call)
-    since = _since(call)
+    since = call.update_time()
     snapshot = await call.run_blocking(getattr(call.cluster, table.read), call.identity)
     records = getattr(snapshot, table.key)
     if since is not None and snapshot.last_update <= since:
