@@ -1,0 +1,1 @@
+"""Benchmarks: our daemon against the real C slurmrestd (see bench/README.md)."""
