@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slurmrestd import version_text
-from slurmrestd.api import health, openapi
+from slurmrestd.api import health, openapi, schema
 from slurmrestd.api.call import NotModified, OperationCall
 from slurmrestd.api.envelope import ClientInfo, Envelope, SlurmRelease
 from slurmrestd.api.mime import Format, UnknownMimeType, request_format, response_format
@@ -49,6 +49,14 @@ OPENAPI_PATHS = ("/openapi", "/openapi.json", "/openapi.yaml", "/openapi/v3")
 class BoundOperation:
     spec: openapi.OperationSpec
     handler: OperationHandler | None
+    response_schema: str | None = None  # components.schemas name of the 200 body
+
+
+def _response_schema(document: Any, spec: openapi.OperationSpec) -> str | None:
+    responses = document["paths"][spec.path][spec.method.lower()].get("responses", {})
+    content = responses.get("200", {}).get("content", {})
+    ref = content.get("application/json", {}).get("schema", {}).get("$ref")
+    return ref.rsplit("/", 1)[-1] if ref else None
 
 
 def _text(status: int, text: str, **kw: Any) -> HttpResponse:
@@ -73,14 +81,12 @@ class RestApp:
         self.cluster = cluster
         self.executor = executor
         self.health = health.HealthState()
+        self._document = openapi.document(self.units, info_version=version_text())
         self._routes: RouteTable[BoundOperation] = RouteTable()
         for spec in openapi.operations(self.units):
             handler = OPERATIONS.get(operation_key(spec.method, spec.path))
-            route = compile_route(
-                spec.method, spec.path, BoundOperation(spec, handler), spec.path_params
-            )
-            self._routes.add(route)
-        self._document = openapi.document(self.units, info_version=version_text())
+            bound = BoundOperation(spec, handler, _response_schema(self._document, spec))
+            self._routes.add(compile_route(spec.method, spec.path, bound, spec.path_params))
         self._document_bytes: dict[Format, bytes] = {}
 
     async def __call__(self, request: HttpRequest, peer: PeerInfo) -> HttpResponse:
@@ -132,6 +138,7 @@ class RestApp:
             payload = await self._call(bound, identity, match.params, query, envelope)
         except NotModified:
             return HttpResponse(304, b"", None)
+        payload = _with_required_fields(bound, payload)
         status = envelope.status
         body = dump(envelope.render(payload), fmt)
         return HttpResponse(status, body, content_type, close=status >= 400)
@@ -206,6 +213,24 @@ class RestApp:
         except SlurmError as exc:
             envelope.add_slurm_error(exc)
             return None
+
+
+def _with_required_fields(
+    bound: BoundOperation, payload: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """23.11+ answers carry every required field of their schema, failed ones too.
+
+    Upstream dumps its (zeroed) response struct whatever happened, so an error answer
+    still has e.g. `jobs: []`; clients generated from the document rely on it.
+    """
+    unit = bound.spec.unit
+    if unit.generation == GENERATION_2205 or bound.response_schema is None:
+        return payload
+    result = dict(payload or {})
+    for key, value in schema.minimal_value(unit.version, bound.response_schema).items():
+        if key not in ("meta", "errors", "warnings"):  # the envelope's own
+            result.setdefault(key, value)
+    return result
 
 
 def load_urlencoded_lenient(query: str) -> dict[str, str | None]:

@@ -90,6 +90,41 @@ def schema_names(version: str) -> list[str]:
     return sorted(_Spec.load(version).schemas)
 
 
+def item_enum(version: str, schema_name: str, prop: str) -> tuple[Any, ...]:
+    """The values a property (or each item of an array property) may take; () if free.
+
+    Raises: UnknownSchema for an unknown version or schema name.
+    """
+    spec = _Spec.load(version)
+    if schema_name not in spec.schemas:
+        raise UnknownSchema(f"{version} has no schema {schema_name!r}")
+    node = _resolve(spec.schemas, spec.schemas[schema_name].get("properties", {}).get(prop, {}))
+    if node.get("type") == "array":
+        node = _resolve(spec.schemas, node.get("items", {}))
+    return tuple(node.get("enum", ()))
+
+
+def _resolve(schemas: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    for _ in range(_MINIMAL_DEPTH):
+        if "$ref" not in schema:
+            break
+        schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def minimal_value(version: str, schema_name: str) -> Any:
+    """The smallest value valid against components.schemas[schema_name]: its required fields.
+
+    What upstream writes for a response it could not fill (a zeroed struct dumped as is):
+    lists empty, numbers 0, strings "", no_val numbers unset.
+    Raises: UnknownSchema for an unknown version or schema name.
+    """
+    spec = _Spec.load(version)
+    if schema_name not in spec.schemas:
+        raise UnknownSchema(f"{version} has no schema {schema_name!r}")
+    return _minimal(spec.schemas, spec.schemas[schema_name], 0)
+
+
 # --- compiled schema nodes -------------------------------------------------
 
 _DROP = object()  # a walk result meaning "leave this value out"
@@ -434,6 +469,33 @@ class _Spec:
             # `pattern` is not enforced: upstream's (v0.0.38 signal) are descriptions, not regexes
             return _ScalarNode(kind, schema.get("format"), schema.get("enum"))
         return _AnyNode()
+
+
+_EMPTY_SCALARS: dict[str, Any] = {"integer": 0, "number": 0, "string": "", "boolean": False}
+_MINIMAL_DEPTH = 32  # required fields never nest this deep; guards a cyclic schema
+
+
+def _minimal(schemas: dict[str, Any], schema: dict[str, Any], depth: int) -> Any:
+    while "$ref" in schema and depth < _MINIMAL_DEPTH:
+        schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+        depth += 1
+    if schema.get("enum"):
+        return schema["enum"][0]
+    properties = schema.get("properties")
+    if properties is not None:
+        if set(properties) == _NO_VAL_KEYS:
+            return {"set": False, "infinite": False, "number": 0}
+        # names with "/" are upstream's flattened paths, not keys (e.g. "cpus/count")
+        required = [n for n in schema.get("required", []) if n in properties]
+        if depth >= _MINIMAL_DEPTH:
+            return {}
+        return {n: _minimal(schemas, properties[n], depth + 1) for n in required}
+    kind = schema.get("type")
+    if kind == "array":
+        return []
+    if kind == "object":
+        return {}
+    return _EMPTY_SCALARS.get(kind or "")
 
 
 @functools.cache

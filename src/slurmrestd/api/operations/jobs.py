@@ -46,6 +46,7 @@ _SHAPES: dict[int, tuple[ModuleType, ModuleType]] = {
     46: (jobs_46, job_desc_46),
 }
 _LEGACY = 38  # the 22.05 generation
+_MAX_JOB_ID = 0xFFFFFFFF  # job ids are uint32 in every version
 assert v0_0_38 and v0_0_46  # packages imported for their submodules
 
 
@@ -79,7 +80,7 @@ async def get_jobs(call: OperationCall) -> dict[str, Any]:
 async def get_job(call: OperationCall) -> dict[str, Any] | None:
     _shapes(call)
     job_id = str(call.params["job_id"])
-    if call.api_number == _LEGACY and not job_id.isdigit():
+    if call.api_number == _LEGACY and not (job_id.isascii() and job_id.isdigit()):
         # 22.05 took only plain numbers here ("26_2" too was refused).
         call.envelope.error(
             Errno.REST_INVALID_JOBS_DESC, f"Unable to find JobId={job_id}", "_handle_job_get"
@@ -203,8 +204,12 @@ def parse_signal(value: Any) -> int:
 
 
 def _numeric_id(job_id: str) -> int:
+    """12 of "12", "12_3" or "12+1"; 0 when that is not a job id (ids are uint32)."""
     head = job_id.split("_", 1)[0].split("+", 1)[0]
-    return int(head) if head.isdigit() else 0
+    if not (head.isascii() and head.isdigit()):
+        return 0  # str.isdigit() also takes superscripts and other scripts' digits
+    number = int(head)
+    return number if number <= _MAX_JOB_ID else 0
 
 
 async def delete_job(call: OperationCall) -> dict[str, Any] | None:

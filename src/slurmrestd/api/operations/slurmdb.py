@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from slurmrestd.api import schema
 from slurmrestd.api.call import OperationCall
 from slurmrestd.api.operations import slurmdb_requests as requests
 from slurmrestd.api.versions.dbv0_0_38 import accounts as accounts_38
@@ -28,6 +29,7 @@ from slurmrestd.api.versions.dbv0_0_38 import users as users_38
 from slurmrestd.api.versions.dbv0_0_38 import wckeys as wckeys_38
 from slurmrestd.api.versions.dbv0_0_38.requests import parse_list_body
 from slurmrestd.api.versions.dbv0_0_38.shape import Shape
+from slurmrestd.api.versions.request import PROBLEM_ERRNO
 from slurmrestd.api.versions.v0_0_40 import slurmdb as slurmdb_40
 from slurmrestd.api.versions.v0_0_41 import slurmdb as slurmdb_41
 from slurmrestd.api.versions.v0_0_42 import slurmdb as slurmdb_42
@@ -424,6 +426,57 @@ async def get_config(call: OperationCall) -> dict[str, Any]:
 # Writes --------------------------------------------------------------------------------
 
 
+# v0.0.40+: each kind's POST body schema (after the version prefix). Checked first, so that
+# enum values (flags) and types are those of the version's document before records are stored.
+_BODY_SCHEMAS = {
+    "accounts": "openapi_accounts_resp",
+    "users": "openapi_users_resp",
+    "associations": "openapi_assocs_resp",
+    "qos": "openapi_slurmdbd_qos_resp",
+    "tres": "openapi_tres_resp",
+    "wckeys": "openapi_wckey_resp",
+    "clusters": "openapi_clusters_resp",
+}
+# 22.05's schema leaves flags free text; the store keeps the names the newest version
+# lists, and every version renders stored flags, so other names are refused.
+_FLAG_SCHEMAS = {
+    "accounts": "v0.0.46_account",
+    "users": "v0.0.46_user",
+    "associations": "v0.0.46_assoc",
+    "qos": "v0.0.46_qos",
+    "wckeys": "v0.0.46_wckey",
+    "clusters": "v0.0.46_cluster_rec",
+}
+
+
+def _checked_body(call: OperationCall, kind: str, body: Any, source: str) -> Any:
+    """The body as the version's schema reads it (enum case, numbers in strings, nulls).
+
+    Raises:
+        SlurmError: a DATA_* error naming the first field that does not fit.
+    """
+    name = f"{call.version}_{_BODY_SCHEMAS[kind]}"
+    result = schema.check(call.version, name, body)
+    if result.errors:
+        first = result.errors[0]
+        raise SlurmError(PROBLEM_ERRNO[first.kind], str(first), source)
+    for problem in result.warnings:
+        call.envelope.warn(str(problem), source)
+    return result.value
+
+
+def _known_flags(records: tuple[Any, ...], kind: str, key: str, source: str) -> None:
+    allowed = (
+        schema.item_enum("v0.0.46", _FLAG_SCHEMAS[kind], "flags") if kind in _FLAG_SCHEMAS else ()
+    )
+    for index, record in enumerate(records):
+        for flag in getattr(record, "flags", ()) if allowed else ():
+            if flag not in allowed:
+                raise SlurmError(
+                    Errno.REST_FAIL_PARSING, f"{key}[{index}]/flags: unknown flag {flag!r}", source
+                )
+
+
 def _records(call: OperationCall, kind: str, body: Any, source: str) -> tuple[Any, ...]:
     keys, shape = _BODIES[call.api_number][kind]
     present = next((k for k in keys if isinstance(body, dict) and k in body), keys[0])
@@ -431,7 +484,11 @@ def _records(call: OperationCall, kind: str, body: Any, source: str) -> tuple[An
         value = body.get(present) if isinstance(body, dict) else None
         if kind == "clusters" and isinstance(value, dict):
             body = {present: [value]}  # the 22.05 schema describes one cluster object
-        return parse_list_body(body, present, shape, source)
+        parsed = parse_list_body(body, present, shape, source)
+        _known_flags(parsed, kind, present, source)
+        return parsed
+    requests.parse_records(body, present, shape, source)  # its errors name fields as before
+    body = _checked_body(call, kind, body, source)
     records = requests.parse_records(body, present, shape, source)
     if kind == "users":
         # A v0.0.46 user without administrator_level keeps the level it has.

@@ -19,6 +19,7 @@ from typing import Any
 
 from slurmrestd.api.numbers import INFINITE
 from slurmrestd.api.versions.dbv0_0_38 import values as v38
+from slurmrestd.api.versions.dbv0_0_38.requests import load_records
 from slurmrestd.api.versions.dbv0_0_38.shape import (
     Codec,
     FieldError,
@@ -232,7 +233,7 @@ def parse_records(body: Any, key: str, shape: Shape[Any], source: str) -> tuple[
                 raise FieldError(name, "unknown field", Errno.DATA_PATH_NOT_FOUND)
         if key not in body:
             raise FieldError(key, "missing", Errno.DATA_PARSE_NOTHING)
-        return listed(nested(shape)).load(body[key], key)  # type: ignore[misc]
+        return load_records(shape, body[key], key)
     except FieldError as exc:
         raise exc.to_slurm(source) from None
 

@@ -20,6 +20,18 @@ def parse_list_body(body: Any, key: str, shape: Shape[T], source: str) -> tuple[
                 raise FieldError(name, "unknown field", Errno.DATA_PATH_NOT_FOUND)
         if key not in body:
             raise FieldError(key, "missing", Errno.DATA_PATH_NOT_FOUND)
-        return listed(nested(shape)).load(body[key], key)  # type: ignore[misc]
+        return load_records(shape, body[key], key)
     except FieldError as exc:
         raise exc.to_slurm(source) from None
+
+
+def load_records(shape: Shape[T], value: Any, key: str) -> tuple[T, ...]:
+    """The records of a body's list; a null item is refused (it would reach the store).
+
+    Raises: FieldError naming the field that does not fit.
+    """
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if item is None:
+                raise FieldError(f"{key}[{index}]", "expected object", Errno.DATA_EXPECTED_DICT)
+    return listed(nested(shape)).load(value, key)  # type: ignore[misc]

@@ -1,0 +1,115 @@
+"""Requests the fuzzer once answered wrongly, pinned after the fix (one test per finding)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from fuzz_oracle import problems, response_schemas
+from fuzz_requests import FuzzRequest
+
+from slurmrestd.api import schema
+
+
+def _send(target: Any, method: str, path: str, body: Any = None) -> tuple[int, Any, list[str]]:
+    """Status, parsed body and what fuzz_oracle finds wrong with the answer."""
+    data = orjson.dumps(body) if body is not None else b""
+    headers = [("Content-Type", "application/json")] if data else []
+    response = target.send(FuzzRequest(method, path, "", headers, data))
+    spec = target.operation_for(method, path)
+    ok_schema, error_schema = response_schemas(target.document, spec.method, spec.path)
+    found = problems(response, spec.unit.version, ok_schema, error_schema)
+    return response.status, orjson.loads(response.body) if response.body else None, found
+
+
+# --- 23.11+ error answers carry their schema's required fields ------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "required"),
+    [
+        ("GET", "/slurm/v0.0.46/job/999999", ("jobs", "last_backfill", "last_update")),
+        ("GET", "/slurm/v0.0.41/node/nosuch", ("nodes", "last_update")),
+        ("POST", "/util/v0.0.46/hostnames", ("hostnames",)),
+        ("POST", "/slurmdb/v0.0.44/accounts_association/", ("added_accounts",)),
+    ],
+)
+def test_error_answer_has_the_required_fields(fuzz_target, method, path, required):
+    # Before: only meta/errors/warnings, which the `default` response schema refuses.
+    status, doc, found = _send(fuzz_target, method, path, {} if method == "POST" else None)
+    assert status >= 400 and doc["errors"]
+    assert set(required) <= set(doc)
+    assert found == []
+
+
+def test_minimal_value_is_the_zeroed_struct():
+    minimal = schema.minimal_value("v0.0.46", "v0.0.46_openapi_job_info_resp")
+    assert minimal == {
+        "jobs": [],
+        "last_backfill": {"set": False, "infinite": False, "number": 0},
+        "last_update": {"set": False, "infinite": False, "number": 0},
+    }
+    stats = schema.minimal_value("v0.0.46", "v0.0.46_openapi_slurmdbd_stats_resp")
+    assert stats == {"statistics": {}}  # v0.0.46_stats_rec requires nothing
+    with pytest.raises(schema.UnknownSchema):
+        schema.minimal_value("v0.0.46", "v0.0.46_nosuch")
+
+
+def test_22_05_error_answers_stay_as_captured(fuzz_target):
+    # GET_slurm_v0.0.38_job_{job_id}__err_not_found: 22.05 wrote only jobs, nothing else.
+    status, doc, found = _send(fuzz_target, "GET", "/slurm/v0.0.38/job/999999")
+    assert (status, sorted(doc)) == (500, ["errors", "jobs", "meta"])
+    assert found == []
+
+
+# --- slurmdb bodies: nothing invalid reaches the store -----------------------------------
+
+
+@pytest.mark.parametrize("path", ["/slurmdb/v0.0.38/clusters", "/slurmdb/v0.0.40/clusters/"])
+def test_null_record_is_refused(fresh_target, path):
+    status, doc, found = _send(fresh_target, "POST", path, {"clusters": [None]})
+    assert status == 400 and "clusters" in doc["errors"][0]["description"]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/slurmdb/v0.0.38/clusters", "/slurmdb/v0.0.41/clusters/", "/slurmdb/v0.0.46/clusters/"],
+)
+def test_unknown_cluster_flag_is_refused(fresh_target, path):
+    body = {"clusters": [{"name": "c1", "flags": ["node[1-3]"]}]}
+    status, doc, _ = _send(fresh_target, "POST", path, body)
+    assert status == 400 and "flags" in doc["errors"][0]["description"]
+    status, doc, found = _send(fresh_target, "GET", "/slurmdb/v0.0.46/clusters/")
+    assert "c1" not in [c["name"] for c in doc["clusters"]] and found == []
+
+
+def test_flag_case_is_read_as_the_schema_spells_it(fresh_target):
+    body = {"clusters": [{"name": "c2", "flags": ["multiple_slurmd"]}]}
+    status, doc, _ = _send(fresh_target, "POST", "/slurmdb/v0.0.46/clusters/", body)
+    assert status == 200 and doc["warnings"]
+    _, doc, found = _send(fresh_target, "GET", "/slurmdb/v0.0.46/cluster/c2")
+    assert doc["clusters"][0]["flags"] == ["MULTIPLE_SLURMD"] and found == []
+
+
+def test_item_enum_reads_array_and_plain_enums():
+    assert "MULTIPLE_SLURMD" in schema.item_enum("v0.0.46", "v0.0.46_cluster_rec", "flags")
+    assert schema.item_enum("v0.0.46", "v0.0.46_cluster_rec", "name") == ()
+
+
+# --- job ids that are no job ids ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("job_id", ["99999999999999999999999", "²", "١٢"])
+def test_delete_of_a_non_job_id_is_a_404(fuzz_target, job_id):
+    status, doc, found = _send(fuzz_target, "DELETE", f"/slurm/v0.0.46/job/{job_id}")
+    assert status == 404 and doc["status"][0]["job_id"]["number"] == 0
+    assert found == []
+
+
+def test_22_05_takes_only_ascii_digits_as_job_ids(fuzz_target):
+    # GET_slurm_v0.0.38_job_{job_id}__err_non_numeric: 400 for anything but digits.
+    status, doc, found = _send(fuzz_target, "GET", "/slurm/v0.0.38/job/²")
+    assert status == 400 and doc["errors"][0]["error_number"] == 9002
+    assert found == []
