@@ -42,6 +42,8 @@ HOSTILE_SEGMENTS = (
     "1_[2-3]",
     "4294967294",
     "99999999999999999999999",
+    "¹",  # a digit to str.isdigit(), not to int()
+    "١٢",  # Arabic-Indic digits: int() reads them as 12
     "a b",
     "a,b",
     "*",
@@ -68,6 +70,8 @@ INTERESTING_STRINGS = (
     "a,b",
     "cpu=1,mem=1G",
     "x" * 2000,
+    "¹",
+    "١٢",
 )
 # Bodies no generator would write: broken JSON, stray bytes, YAML's own types and tricks.
 RAW_BODIES = (

@@ -48,8 +48,12 @@ def test_oracle(response, version, schema, fine):
 
 
 def test_open_issues_match_only_their_symptoms():
-    assert open_issue("status 500 is not an answer an operation may give: error 22 from x") is None
-    assert open_issue("OverflowError: cannot convert float infinity to integer") is OPEN_ISSUES[1]
+    status_500 = "status 500 is not an answer an operation may give: error {} from x: y"
+    assert open_issue(status_500.format(22)) is OPEN_ISSUES[0]
+    assert open_issue(status_500.format(-1)) is None
+    overflow = "OverflowError: cannot convert float infinity to integer @ {}"
+    assert open_issue(overflow.format("cluster/embedded/engine/reservations.py")) is OPEN_ISSUES[1]
+    assert open_issue(overflow.format("api/operations/jobs.py")) is None  # ours: never tolerated
     assert open_issue("KeyError: 'x'") is None
 
 

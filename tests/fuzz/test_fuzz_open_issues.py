@@ -48,9 +48,14 @@ XFAIL = pytest.mark.xfail(
 
 
 @XFAIL
-def test_unknown_cluster_in_association_is_not_500(fresh_target):
+def test_backend_refusals_are_not_500(fresh_target):
     body = {"associations": [{"account": "root", "cluster": "nosuch", "user": "root"}]}
     found = _answer(fresh_target, "POST", "/slurmdb/v0.0.46/associations/", body)
+    memory = {"set": True, "number": 10}
+    job = {"hold": True, "current_working_directory": str(fresh_target.scratch),
+           "environment": ["A=1"], "memory_per_cpu": memory, "memory_per_node": memory}  # fmt: skip
+    body = {"script": "#!/bin/sh\ntrue\n", "job": job}
+    found += _answer(fresh_target, "POST", "/slurm/v0.0.46/job/submit", body)
     _check(found, 0)
 
 
@@ -85,8 +90,10 @@ def test_coordinator_named_twice(fresh_target):
 
 
 @XFAIL
-def test_requeue_of_a_huge_job_id(fresh_target):
+def test_job_control_ids_that_are_no_numbers(fresh_target):
     found = _answer(fresh_target, "GET", "/slurm/v0.0.46/job/99999999999999999999999/requeue")
+    found += _answer(fresh_target, "GET", "/slurm/v0.0.46/job/¹/requeue")
+    found += _answer(fresh_target, "DELETE", "/slurm/v0.0.46/jobs/", {"signal": "¹", "jobs": ["1"]})
     _check(found, 5)
 
 

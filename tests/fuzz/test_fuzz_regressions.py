@@ -113,3 +113,36 @@ def test_22_05_takes_only_ascii_digits_as_job_ids(fuzz_target):
     status, doc, found = _send(fuzz_target, "GET", "/slurm/v0.0.38/job/²")
     assert status == 400 and doc["errors"][0]["error_number"] == 9002
     assert found == []
+
+
+# --- digits that int() refuses ("¹".isdigit() is True) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "status"),
+    [
+        ("GET", "/slurmdb/v0.0.40/wckeys/", "id=%C2%B9", 422),
+        ("DELETE", "/slurm/v0.0.46/job/1", "signal=%C2%B9", 422),
+        ("GET", "/slurmdb/v0.0.46/wckey/¹", "", 200),  # a name, not an id: nothing found
+    ],
+)
+def test_superscript_digits_are_not_numbers(fuzz_target, method, path, query, status):
+    request = FuzzRequest(method, path, query, [], b"")
+    response = fuzz_target.send(request)
+    spec = fuzz_target.operation_for(method, path)
+    assert response.status == status
+    assert problems(response, spec.unit.version, *response_schemas(
+        fuzz_target.document, spec.method, spec.path)) == []  # fmt: skip
+
+
+# --- job bodies the controller would refuse with EINVAL (a 500) --------------------------
+
+
+@pytest.mark.parametrize("version", ["v0.0.41", "v0.0.46"])
+def test_unknown_kill_warning_signal_names_the_field(fuzz_target, version):
+    job = {"hold": True, "current_working_directory": str(fuzz_target.scratch),
+           "environment": ["A=1"], "kill_warning_signal": "root"}  # fmt: skip
+    body = {"script": "#!/bin/sh\ntrue\n", "job": job}
+    status, doc, found = _send(fuzz_target, "POST", f"/slurm/{version}/job/submit", body)
+    assert status == 400 and doc["errors"][0]["description"].startswith("job/kill_warning_signal")
+    assert found == []

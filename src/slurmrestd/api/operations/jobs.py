@@ -190,7 +190,7 @@ def parse_signal(value: Any) -> int:
     if value in (None, ""):
         return int(signals.SIGKILL)
     text = str(value).strip().upper()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "¹".isdigit() too, but int() refuses it
         number = int(text)
         if 0 < number < signals.NSIG:
             return number

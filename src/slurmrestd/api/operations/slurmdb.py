@@ -323,7 +323,7 @@ async def get_cluster(call: OperationCall) -> dict[str, Any]:
 def _wckey_by_param(call: OperationCall) -> WCKeyFilter:
     """dbv0.0.38 names a wckey by its name, v0.0.46 by its id."""
     value = _param(call)
-    if call.api_number > _LEGACY and value.isdigit():
+    if call.api_number > _LEGACY and value.isascii() and value.isdigit():
         return WCKeyFilter(ids=(int(value),))
     return WCKeyFilter(names=(value,))
 

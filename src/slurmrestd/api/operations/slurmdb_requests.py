@@ -108,7 +108,8 @@ class Query:
     def integers(self, key: str) -> tuple[int, ...]:
         out = []
         for item in self.strings(key):
-            if not item.lstrip("-").isdigit():
+            digits = item.lstrip("-")
+            if not (digits.isascii() and digits.isdigit()):  # "¹".isdigit() is True
                 raise self.bad(key, item, "an integer")
             out.append(int(item))
         return tuple(out)

@@ -198,7 +198,7 @@ def epoch_from_time_string(text: str, now: float | None = None) -> int | None:
     """
     now = time.time() if now is None else now
     text = text.strip().casefold()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "¹".isdigit() too, but int() refuses it
         return int(text)
     relative = _RELATIVE.fullmatch(text)
     if relative is not None:

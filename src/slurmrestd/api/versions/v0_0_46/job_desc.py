@@ -9,6 +9,7 @@ Errors are the uniform {description, error_number, error, source} objects.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
@@ -132,7 +133,7 @@ def _identity(name: str) -> Reader:
 
     def read(value: str) -> dict[str, Any]:
         text = value.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():  # "¹".isdigit() too, but int() refuses it
             return {f"{name}_id": int(text)}
         return {f"{name}_name": text}
 
@@ -159,6 +160,17 @@ READERS: dict[str, Reader] = {
 }
 
 
+_SIGNAL_NAMES = frozenset(s.name.removeprefix("SIG") for s in signal.Signals)
+
+
+def _known_signal(spec: str) -> bool:
+    """Whether "[R][B]:SIG@SECONDS" names a signal (a name, or a number 1..64)."""
+    name = spec.rsplit(":", 1)[-1].split("@", 1)[0].strip().upper().removeprefix("SIG")
+    if name.isascii() and name.isdigit():
+        return 0 < int(name) < 65
+    return name in _SIGNAL_NAMES
+
+
 def _signal(job: dict[str, Any]) -> dict[str, Any]:
     """kill_warning_{signal,delay,flags} -> the canonical "[R][B]:SIG@SECONDS"."""
     signal = job.pop("kill_warning_signal", None)
@@ -181,6 +193,9 @@ def describe(job: dict[str, Any], path: str, problems: list[FieldProblem]) -> Jo
     job = dict(job)
     desc = JobDescription()
     updates = _signal(job)
+    if "signal" in updates and not _known_signal(updates["signal"]):
+        where = f"{path}/kill_warning_signal" if path else "kill_warning_signal"
+        problems.append(FieldProblem(where, f"unknown signal {updates['signal']!r}"))
     for key, value in job.items():
         reader = READERS.get(key)
         try:
