@@ -21,7 +21,7 @@ from slurmrestd.cluster.embedded.engine.admin_state import AdminState
 from slurmrestd.cluster.embedded.engine.config import NodeConfig, PartitionConfig, PartitionState
 from slurmrestd.cluster.embedded.engine.node_admin import NodeOverride
 from slurmrestd.cluster.embedded.engine.reservations import ReservationRecord
-from slurmrestd.cluster.embedded.engine.store import StoreError
+from slurmrestd.cluster.embedded.engine.store import StoreError, open_durable
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -83,18 +83,7 @@ def decode(kind: str, blob: bytes) -> Any:
 class AdminStore:
     def __init__(self, path: Path) -> None:
         self._lock = threading.Lock()
-        try:
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(f"{path}: schema version {version} is newer than {SCHEMA_VERSION}")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        except sqlite3.Error as exc:
-            raise StoreError(f"{path}: {exc}") from exc
+        self._db = open_durable(path, _SCHEMA, SCHEMA_VERSION)
 
     def load(self) -> AdminState:
         with self._lock:

@@ -92,21 +92,31 @@ def decode(blob: bytes) -> JobRecord:
     return JobRecord(**values)
 
 
+def open_durable(path: Path, schema: str, schema_version: int) -> sqlite3.Connection:
+    """An autocommit WAL connection with every commit synced, its tables created.
+
+    Raises:
+        StoreError: the file cannot be opened, or a newer engine wrote it.
+    """
+    try:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA busy_timeout=5000")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > schema_version:
+            raise StoreError(f"{path}: schema version {version} is newer than {schema_version}")
+        db.executescript(schema)
+        db.execute(f"PRAGMA user_version={schema_version}")
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: {exc}") from exc
+    return db
+
+
 class JobStore:
     def __init__(self, path: Path) -> None:
         self._lock = threading.Lock()
-        try:
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(f"{path}: schema version {version} is newer than {SCHEMA_VERSION}")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        except sqlite3.Error as exc:
-            raise StoreError(f"{path}: {exc}") from exc
+        self._db = open_durable(path, _SCHEMA, SCHEMA_VERSION)
 
     def load(self) -> tuple[list[JobRecord], dict[str, int]]:
         """Every stored job (by id) and every counter."""
