@@ -41,12 +41,25 @@ def _limit(value: float | None) -> int | float | None:
     return INFINITE if math.isinf(value) else int(value)
 
 
-def _tres(cpus: int, memory: int | None, nodes: int) -> str:
-    parts = [f"cpu={cpus}"]
+def _tres_list(cpus: int, memory: int | None, nodes: int) -> tuple[Tres, ...]:
+    # Slurm's fixed TRES ids: 1 cpu, 2 mem, 4 node, 5 billing.
+    items = [Tres("cpu", id=1, count=cpus)]
     if memory:
-        parts.append(f"mem={memory}M")
-    parts += [f"node={nodes}", f"billing={cpus}"]
-    return ",".join(parts)
+        items.append(Tres("mem", id=2, count=memory))
+    items += [Tres("node", id=4, count=nodes), Tres("billing", id=5, count=cpus)]
+    return tuple(items)
+
+
+def _tres(cpus: int, memory: int | None, nodes: int) -> str:
+    """The same TRES as slurmctld's text: "cpu=2,mem=100M,node=1,billing=2"."""
+    return ",".join(
+        f"{t.type}={t.count}{'M' if t.type == 'mem' else ''}"
+        for t in _tres_list(cpus, memory, nodes)
+    )
+
+
+def _licenses(rec: JobRecord) -> str:
+    return ",".join(f"{name}:{count}" for name, count in rec.licenses)
 
 
 def job_record(rec: JobRecord, cluster: str) -> Job:
@@ -77,7 +90,7 @@ def job_record(rec: JobRecord, cluster: str) -> Job:
     if running and rec.start_time and isinstance(time_limit, int):
         end_time = rec.start_time + time_limit * 60  # expected end, as slurmctld shows
     exit_code = ExitCode.from_wait_status(rec.exit_code) if finished else EXIT_SUCCESS
-    licenses = ",".join(f"{name}:{count}" for name, count in rec.licenses)
+    licenses = _licenses(rec)
     node_count = len(rec.allocation) or rec.min_nodes
     mem_request = rec.memory_per_node
     if mem_request is None and rec.memory_per_cpu is not None:
@@ -264,15 +277,6 @@ def partition(part: PartitionConfig, config: EngineConfig, cluster: str) -> Part
     )
 
 
-def _tres_list(cpus: int, memory: int | None, nodes: int) -> tuple[Tres, ...]:
-    # Slurm's fixed TRES ids: 1 cpu, 2 mem, 4 node, 5 billing.
-    items = [Tres("cpu", id=1, count=cpus)]
-    if memory:
-        items.append(Tres("mem", id=2, count=memory))
-    items += [Tres("node", id=4, count=nodes), Tres("billing", id=5, count=cpus)]
-    return tuple(items)
-
-
 def accounting_job(rec: JobRecord, cluster: str, now: int) -> AccountingJob:
     """One engine job as slurmdbd would have recorded it, with its batch step."""
     state = rec.state.value
@@ -327,7 +331,7 @@ def accounting_job(rec: JobRecord, cluster: str, now: int) -> AccountingJob:
         required_memory=rec.memory_per_cpu if rec.memory_per_cpu else rec.memory_per_node,
         required_memory_per_cpu=rec.memory_per_cpu is not None,
         constraints=rec.constraints or "",
-        licenses=",".join(f"{n}:{c}" for n, c in rec.licenses) or None,
+        licenses=_licenses(rec) or None,
         comment_admin=rec.admin_comment,
         comment_job=rec.comment,
         restart_count=rec.restart_count,
