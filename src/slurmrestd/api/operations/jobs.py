@@ -14,7 +14,6 @@ from typing import Any
 from slurmrestd.api.call import NotModified, OperationCall
 from slurmrestd.api.numbers import no_val
 from slurmrestd.api.versions import request as requests
-from slurmrestd.api.versions import v0_0_38, v0_0_46
 from slurmrestd.api.versions.v0_0_38 import job_desc as job_desc_38
 from slurmrestd.api.versions.v0_0_38 import jobs as jobs_38
 from slurmrestd.api.versions.v0_0_40 import job_desc as job_desc_40
@@ -47,7 +46,6 @@ _SHAPES: dict[int, tuple[ModuleType, ModuleType]] = {
 }
 _LEGACY = 38  # the 22.05 generation
 _MAX_JOB_ID = 0xFFFFFFFF  # job ids are uint32 in every version
-assert v0_0_38 and v0_0_46  # packages imported for their submodules
 
 
 def _shapes(call: OperationCall) -> tuple[ModuleType, ModuleType]:
