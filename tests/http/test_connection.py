@@ -918,3 +918,21 @@ def test_fuzz_valid_pair_in_any_chunking_gets_two_answers(cuts: list[int]) -> No
         assert second.header("Connection") == "Keep-Alive"
 
     run(main())
+
+
+def test_large_body_goes_out_after_its_head_intact() -> None:
+    # Bodies of 64 KiB and more are written apart from the head (no copy to join them).
+    body = bytes(range(256)) * 1024
+
+    async def handler(request: HttpRequest, peer: PeerInfo) -> HttpResponse:
+        return HttpResponse(200, body, content_type="application/octet-stream")
+
+    async def main() -> None:
+        conn = Conn(handler)
+        conn.feed(b"GET /big HTTP/1.1\r\n\r\n" + SECOND)
+        responses = await conn.wait_responses(2)
+        assert [r.status for r in responses] == [200, 200]
+        assert responses[0].header("Content-Length") == str(len(body))
+        assert responses[0].body == body and responses[1].body == body
+
+    run(main())

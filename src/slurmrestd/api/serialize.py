@@ -9,6 +9,7 @@ import orjson
 import yaml
 
 from slurmrestd.api.mime import Format
+from slurmrestd.api.prerendered import JsonArray
 
 _YamlDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -19,12 +20,24 @@ class ParseError(Exception):
 
 
 def dump(value: Any, fmt: Format) -> bytes:
-    """Serialize a response document."""
+    """Serialize a response document.
+
+    Top-level values that are serialized already (JsonArray) are spliced in as
+    they are; YAML decodes them first.
+    """
+    if isinstance(value, dict) and any(isinstance(v, JsonArray) for v in value.values()):
+        value = {k: _prerendered(v, fmt) for k, v in value.items()}
     if fmt is Format.YAML:
         return yaml.dump(
             value, Dumper=_YamlDumper, sort_keys=False, allow_unicode=True, explicit_start=True
         ).encode()
     return orjson.dumps(value, option=orjson.OPT_INDENT_2)
+
+
+def _prerendered(value: Any, fmt: Format) -> Any:
+    if not isinstance(value, JsonArray):
+        return value
+    return value.value() if fmt is Format.YAML else orjson.Fragment(value.data)
 
 
 def load(data: bytes, fmt: Format) -> Any:

@@ -44,6 +44,8 @@ _PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 
 # A request has begun but is not yet complete.
 _MID_REQUEST = (ConnState.HEAD, ConnState.BODY, ConnState.LAST_BODY)
+# Bodies from this size on go out in a write of their own rather than joined to the head.
+_SPLIT_WRITE_BYTES = 1 << 16
 
 
 def peer_from_socket(sock: socket.socket | Any) -> PeerInfo:
@@ -354,9 +356,13 @@ class HttpConnection(asyncio.Protocol):
             keep_alive_10=version == "1.0" and not close,
             date=date_header(),
         )
-        self._write(head + body)
+        if len(body) < _SPLIT_WRITE_BYTES:
+            self._write(head + body)
+        else:  # a large body is not copied to prepend the head
+            self._write(head)
+            self._write(memoryview(body))
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes | memoryview) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)  # type: ignore[attr-defined]
 

@@ -8,11 +8,13 @@ must be plain numbers, submit errors in {error_code, error} objects).
 from __future__ import annotations
 
 import signal as signals
+from operator import attrgetter
 from types import ModuleType
 from typing import Any
 
 from slurmrestd.api.call import NotModified, OperationCall
 from slurmrestd.api.numbers import no_val
+from slurmrestd.api.prerendered import RenderCache
 from slurmrestd.api.versions import request as requests
 from slurmrestd.api.versions.v0_0_38 import job_desc as job_desc_38
 from slurmrestd.api.versions.v0_0_38 import jobs as jobs_38
@@ -31,7 +33,7 @@ from slurmrestd.api.versions.v0_0_45 import jobs as jobs_45
 from slurmrestd.api.versions.v0_0_46 import job_desc as job_desc_46
 from slurmrestd.api.versions.v0_0_46 import jobs as jobs_46
 from slurmrestd.cluster.errors import Errno, SlurmError, error_text
-from slurmrestd.model.job import JobSnapshot
+from slurmrestd.model.job import Job, JobSnapshot
 
 # Per API number: (record shapes, request parsers). Versions missing here answer 501.
 _SHAPES: dict[int, tuple[ModuleType, ModuleType]] = {
@@ -57,9 +59,18 @@ def _shapes(call: OperationCall) -> tuple[ModuleType, ModuleType]:
     return shapes
 
 
-def _jobs_payload(call: OperationCall, snapshot: JobSnapshot) -> dict[str, Any]:
-    shapes, _ = _shapes(call)
-    payload: dict[str, Any] = {"jobs": [shapes.render_job(job) for job in snapshot.jobs]}
+# Per API number: each job's JSON, rendered once while the job is unchanged.
+_RENDERED: dict[int, RenderCache[Job]] = {
+    number: RenderCache(shapes.render_job, attrgetter("job_id"))
+    for number, (shapes, _) in _SHAPES.items()
+}
+
+
+async def _jobs_payload(call: OperationCall, snapshot: JobSnapshot) -> dict[str, Any]:
+    _shapes(call)
+    rendered = _RENDERED[call.api_number]
+    jobs = await call.run_blocking(rendered.array, snapshot.jobs)
+    payload: dict[str, Any] = {"jobs": jobs}
     if call.api_number > _LEGACY:
         payload["last_backfill"] = no_val(getattr(snapshot, "last_backfill", None))
         payload["last_update"] = no_val(snapshot.last_update)
@@ -72,7 +83,7 @@ async def get_jobs(call: OperationCall) -> dict[str, Any]:
     snapshot = await call.run_blocking(call.cluster.jobs, call.identity)
     if since is not None and snapshot.last_update <= since:
         raise NotModified
-    return _jobs_payload(call, snapshot)
+    return await _jobs_payload(call, snapshot)
 
 
 async def get_job(call: OperationCall) -> dict[str, Any] | None:
@@ -92,10 +103,10 @@ async def get_job(call: OperationCall) -> dict[str, Any] | None:
             call.envelope.error(exc.errno, f"Unable to find JobId={job_id}", "slurm_load_job")
         else:
             call.envelope.add_slurm_error(exc)
-        return _jobs_payload(call, JobSnapshot((), 0))
+        return await _jobs_payload(call, JobSnapshot((), 0))
     if since is not None and snapshot.last_update <= since:
         raise NotModified
-    return _jobs_payload(call, snapshot)
+    return await _jobs_payload(call, snapshot)
 
 
 def _reject(call: OperationCall, exc: requests.RequestInvalid) -> None:

@@ -108,6 +108,7 @@ class EmbeddedCluster:
         self.operators = self._operators(conf)
         self.private_jobs = self._private_jobs(conf)
         self._manager: WorkloadManager | None = None
+        self._job_cache = convert.JobCache(self.name)
         self._accounting: SqliteAccounting | None = None
         self._lock = threading.Lock()
         self._started = int(time.time())
@@ -246,16 +247,18 @@ class EmbeddedCluster:
     def jobs(self, identity: Identity) -> JobSnapshot:
         manager = self._engine()
         records = manager.jobs()
+        if len(self._job_cache) > 2 * len(records) + 1024:
+            self._job_cache.forget_except({r.job_id for r in records})
         if not self._sees_all(identity):
             records = [r for r in records if r.user_id == identity.uid]
-        return JobSnapshot(convert.jobs(records, self.name), manager.last_update)
+        return JobSnapshot(convert.jobs(records, self.name, self._job_cache), manager.last_update)
 
     def job(self, identity: Identity, job_id: str) -> JobSnapshot:
         manager = self._engine()
         records = manager.job(job_id)
         if not self._sees_all(identity) and any(r.user_id != identity.uid for r in records):
             raise SlurmError(Errno.ACCESS_DENIED, f"job {job_id} is private", "slurm_load_job")
-        return JobSnapshot(convert.jobs(records, self.name), manager.last_update)
+        return JobSnapshot(convert.jobs(records, self.name, self._job_cache), manager.last_update)
 
     def submit_job(
         self, identity: Identity, descriptions: Sequence[JobDescription]

@@ -11,6 +11,7 @@ import math
 import os
 import platform
 from collections.abc import Iterable
+from functools import partial
 
 from slurmrestd.api.numbers import INFINITE
 from slurmrestd.cluster.embedded.engine.arrays import format_indexes
@@ -166,12 +167,43 @@ def job_record(rec: JobRecord, cluster: str) -> Job:
     )
 
 
-def jobs(records: Iterable[JobRecord], cluster: str) -> tuple[Job, ...]:
+class JobCache:
+    """Canonical Jobs of engine records, converted once per record.
+
+    The engine replaces a record on every change, so a record that is the
+    same object as last time converts to the same Job (and that Job's
+    rendered JSON is reused too: api/prerendered.py).
+    """
+
+    def __init__(self, cluster: str) -> None:
+        self.cluster = cluster
+        self._done: dict[int, tuple[JobRecord, Job]] = {}
+
+    def job(self, rec: JobRecord) -> Job:
+        entry = self._done.get(rec.job_id)
+        if entry is not None and entry[0] is rec:
+            return entry[1]
+        job = job_record(rec, self.cluster)
+        self._done[rec.job_id] = (rec, job)
+        return job
+
+    def forget_except(self, job_ids: set[int]) -> None:
+        """Drop the conversions of jobs the engine no longer holds."""
+        self._done = {k: v for k, v in self._done.items() if k in job_ids}
+
+    def __len__(self) -> int:
+        return len(self._done)
+
+
+def jobs(
+    records: Iterable[JobRecord], cluster: str, cache: JobCache | None = None
+) -> tuple[Job, ...]:
     """Jobs as slurmctld lists them: an array's pending tasks are one record.
 
     Slurm keeps the tasks that have not started in one record (task id unset,
     `array_task_string` "3-15"); the engine keeps one record per task.
     """
+    convert = cache.job if cache is not None else partial(job_record, cluster=cluster)
     out: list[Job] = []
     pending: dict[int, list[JobRecord]] = {}
     for rec in records:
@@ -180,7 +212,7 @@ def jobs(records: Iterable[JobRecord], cluster: str) -> tuple[Job, ...]:
             group.append(rec)
             if len(group) > 1:
                 continue
-        out.append(job_record(rec, cluster))
+        out.append(convert(rec))
     if not any(len(group) > 1 for group in pending.values()):
         return tuple(out)
     merged = []
