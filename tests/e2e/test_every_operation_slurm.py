@@ -370,11 +370,6 @@ def test_util_hostnames_and_hostlist(walk):
     assert doc["hostlist"] == "a[1-3],b01"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a job submitted without a QOS shows qos '' in the controller views but 'normal' "
-    "in its accounting record; 22.05 shows 'normal' in both",
-)
 def test_a_job_without_a_qos_is_in_normal_in_every_view(walk, shared_reference):
     capture = shared_reference / "slurm-22.05" / "responses"
     real = json.loads((capture / "GET_slurm_v0.0.38_job_{job_id}__completed.json").read_text())

@@ -330,11 +330,6 @@ def like_22_05(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="embedded accounting leaves a batch job's required memory and its batch step's "
-    "task distribution, CPU frequencies and energy unset (null); 22.05 records 0 / Unknown",
-)
 def test_dbv0_0_38_batch_record_fills_what_22_05_fills(walk, shared_reference):
     job_id = walk.finished_job("plain")
     (ours,) = walk.client.ok("GET", f"{DB38}/job/{job_id}")["jobs"]

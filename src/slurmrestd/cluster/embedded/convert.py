@@ -108,7 +108,7 @@ def job_record(rec: JobRecord, cluster: str) -> Job:
         group_name=rec.group_name,
         account=rec.account or "",
         partition=rec.partition,
-        qos=rec.qos or "",
+        qos=rec.qos or "normal",  # the QOS slurmctld gives a job that names none
         cluster=cluster,
         wckey=rec.wckey or "",
         resv_name=rec.reservation or "",
@@ -338,6 +338,12 @@ def accounting_job(rec: JobRecord, cluster: str, now: int) -> AccountingJob:
                 end=end,
                 elapsed=elapsed,
                 tres_allocated=_tres_list(allocated_cpus, memory, 1),
+                # What slurmdbd records for a batch step without frequency or energy data.
+                task_distribution="Unknown",
+                cpu_frequency_min=0,
+                cpu_frequency_max=0,
+                cpu_actual_frequency=0,
+                energy_consumed=0,
             ),
         )
     return AccountingJob(
@@ -360,7 +366,7 @@ def accounting_job(rec: JobRecord, cluster: str, now: int) -> AccountingJob:
         nodes=node_list or "None assigned",
         allocation_nodes=len(rec.allocation),
         required_cpus=rec.cpus,
-        required_memory=rec.memory_per_cpu if rec.memory_per_cpu else rec.memory_per_node,
+        required_memory=(rec.memory_per_cpu if rec.memory_per_cpu else rec.memory_per_node) or 0,
         required_memory_per_cpu=rec.memory_per_cpu is not None,
         constraints=rec.constraints or "",
         licenses=_licenses(rec) or None,
