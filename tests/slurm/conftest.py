@@ -58,8 +58,8 @@ def ours(
 
 @pytest.fixture(scope="session")
 def ours_as_alice(slurm_testbed: testbed.Testbed) -> Iterator[harness.Daemon]:
-    """Our daemon running as alice: sbatch takes the job's user from its own uid, so
-    only a daemon of alice's uid can submit for alice's token (see cluster/slurm)."""
+    """Our daemon running as alice: what goes through sbatch takes the job's user from
+    its own uid, so only a daemon of alice's uid submits that for alice's token."""
     if os.geteuid() != 0:
         pytest.skip("starting the daemon as alice needs root")
     yield from _our_daemon(slurm_testbed, pwd.getpwnam("alice"))

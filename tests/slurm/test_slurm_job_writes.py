@@ -1,9 +1,9 @@
 """Job writes through our daemon (--backend slurm) on the real testbed, as alice over JWT.
 
-Submissions go to a daemon running as alice (`ours_as_alice`): sbatch puts its
-own uid in the job, so Slurm accepts alice's token only from alice's uid (the
-documented limit of the command-based backend, tested below as well).
-Cancel/update/signal need no such daemon: scancel/scontrol honour SLURM_JWT.
+Submissions with a token go to slurmctld over its own protocol (the job is the
+token user's whoever runs the daemon); what that client cannot express goes to
+sbatch, which signs with the daemon's uid (tested below as well).
+Cancel/update/signal: scancel/scontrol honour SLURM_JWT.
 """
 
 from __future__ import annotations
@@ -283,18 +283,47 @@ def test_requeue_puts_a_running_job_back(
     assert info.value.errno == 2017
 
 
-def test_submitting_for_another_user_gives_slurms_error(
+def owner_of(slurm_testbed: Testbed, job_id: int) -> str:
+    out = slurm_testbed.run(["squeue", "-h", "-o", "%u", "-j", str(job_id)]).stdout
+    return out.strip()
+
+
+def test_each_token_submits_as_its_own_user(
+    ours: harness.Daemon,
+    ours_as_alice: harness.Daemon,
+    slurm_testbed: Testbed,
+    alice_token: str,
+    bob_token: str,
+    cleanup: list[int],
+) -> None:
+    """The native protocol client carries the token: the job is the token user's,
+    whichever user the daemon runs as (sbatch would sign with the daemon's uid)."""
+    body = {"script": SLEEPER, "job": {"environment": ["PATH=/bin"], "hold": True}}
+    port = ours_as_alice.tcp_port()
+    status, answer = call(port, "POST", "/slurm/v0.0.46/job/submit", bob_token, "bob", body=body)
+    assert status == 200, answer
+    cleanup.append(answer["job_id"])
+    assert owner_of(slurm_testbed, answer["job_id"]) == "bob"
+    body38 = {"script": SLEEPER, "job": {"environment": {"PATH": "/bin"}, "hold": True}}
+    status, answer = submit(ours, "v0.0.38", alice_token, body38, cleanup)
+    assert status == 200, answer
+    assert answer["step_id"] == "BATCH"
+    # As the real 22.05 daemon answers a held submission (its capture array_held).
+    held = "Job is in held state, pending scheduler release"
+    assert answer["errors"] == [{"error_code": 2042, "error": held}]
+    assert owner_of(slurm_testbed, answer["job_id"]) == "alice"
+
+
+def test_what_the_protocol_cannot_say_goes_to_sbatch_with_its_limit(
     ours_as_alice: harness.Daemon, bob_token: str
 ) -> None:
-    """The documented limit: alice's daemon cannot run sbatch for bob's token."""
+    """A field the native client does not send (distribution) falls back to sbatch,
+    which can only submit as the daemon's own uid: bob's token gets Slurm's answer."""
     port = ours_as_alice.tcp_port()
-    body = {"script": SLEEPER, "job": {"environment": ["PATH=/bin"]}}
+    job = {"environment": ["PATH=/bin"], "distribution": "cyclic"}
+    body = {"script": SLEEPER, "job": job}
     status, answer = call(port, "POST", "/slurm/v0.0.46/job/submit", bob_token, "bob", body=body)
     assert status == 422, answer
     assert [(e["error_number"], e["description"]) for e in answer["errors"]] == [
         (2010, "Invalid user id")
     ]
-    body = {"script": SLEEPER, "job": {"environment": {"PATH": "/bin"}}}
-    status, answer = call(port, "POST", "/slurm/v0.0.38/job/submit", bob_token, "bob", body=body)
-    assert status == 500, answer
-    assert answer["errors"] == [{"error_code": 2010, "error": "Invalid user id"}]

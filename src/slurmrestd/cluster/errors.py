@@ -64,8 +64,8 @@ class Errno(enum.IntEnum):
     DISABLED = 2037
     DEPENDENCY = 2038
     BATCH_ONLY = 2039
-    LICENSES_UNAVAILABLE = 2040
-    TAKEOVER_NO_HEARTBEAT = 2041
+    TASKDIST_ARBITRARY_UNSUPPORTED = 2040
+    TOO_MANY_TASKS = 2041
     JOB_HELD = 2042
     INVALID_CRED_TYPE_CHANGE = 2043
     INVALID_TASK_MEMORY = 2044
@@ -234,10 +234,10 @@ ERROR_TEXT: dict[int, str] = {
     ),
     Errno.ACTIVE_FEATURE_NOT_SUBSET: "Active features not subset of available features",
     Errno.RESERVATION_ACCESS: "Access denied to requested reservation",
-    Errno.RESERVATION_BUSY: "Reservation is busy",
+    Errno.RESERVATION_BUSY: "Requested reservation is in use",
     Errno.RESERVATION_OVERLAP: "Requested reservation overlaps with another reservation",
     Errno.PARTITION_IN_USE: "Partition is in use",
-    Errno.RESERVATION_EMPTY: "Reservation request lacks users, accounts or groups",
+    Errno.RESERVATION_EMPTY: "Reservation request lacks users, groups or accounts",
     Errno.GROUP_ID_MISSING: "Invalid group id",
     Errno.TOO_MANY_REQUESTED_CPUS: "More processors requested than permitted",
     Errno.REQUESTED_NODE_CONFIG_UNAVAILABLE: "Requested node configuration is not available",
@@ -272,7 +272,7 @@ ERROR_TEXT: dict[int, str] = {
     Errno.DATA_PATH_NOT_FOUND: "Unable to resolve path",
     Errno.DATA_CONV_FAILED: "Unable to convert Data type",
     Errno.DATA_UNKNOWN_MIME_TYPE: "MIME type is unknown to any loaded plugins",
-    Errno.DATA_TOO_LARGE: "Data too large to handle",
+    Errno.DATA_TOO_LARGE: "DATA too large to handle",
     Errno.DATA_EXPECTED_LIST: "Data parser expected a list",
     Errno.DATA_EXPECTED_DICT: "Data parser expected a dictionary or object",
     Errno.DATA_PARSE_NOTHING: "Request to parse empty string rejected",
@@ -280,6 +280,131 @@ ERROR_TEXT: dict[int, str] = {
     Errno.BAD_NAME: "Unacceptable name given. (No '.' in name allowed)",
     Errno.AUTH_CRED_INVALID: "Invalid authentication credential",
     Errno.NOT_IMPLEMENTED: "Operation not implemented by this daemon",
+    # The other numbers above, with slurm_strerror()'s 22.05 text.
+    Errno.JOB_MISSING_REQUIRED_PARTITION_GROUP: "User's group not permitted to use this partition",
+    Errno.ERROR_ON_DESC_TO_RECORD_COPY: "Unable to create job record, try again",
+    Errno.JOB_MISSING_SIZE_SPECIFICATION: "Job size specification needs to be provided",
+    Errno.DUPLICATE_JOB_ID: "Duplicate job id",
+    Errno.PATHNAME_TOO_LONG: "Pathname of a file, directory or other parameter too long",
+    Errno.NOT_TOP_PRIORITY: "Immediate execution impossible, insufficient priority",
+    Errno.WRITING_TO_FILE: "I/O error writing script/environment to file",
+    Errno.INTERCONNECT_FAILURE: "Error configuring interconnect",
+    Errno.BAD_DIST: "Task distribution specification invalid",
+    Errno.BAD_TASK_COUNT: "Task count specification invalid",
+    Errno.INVALID_JOB_CREDENTIAL: "Error generating job credential",
+    Errno.IN_STANDBY_MODE: "Slurm backup controller in standby mode",
+    Errno.INVALID_FEATURE: "Invalid feature specification",
+    Errno.INVALID_AUTHTYPE_CHANGE: (
+        "AuthType change requires restart of all Slurm daemons and commands to take effect"
+    ),
+    Errno.INVALID_SCHEDTYPE_CHANGE: (
+        "SchedulerType change requires restart of the slurmctld daemon to take effect"
+    ),
+    Errno.INVALID_SELECTTYPE_CHANGE: (
+        "SelectType change requires restart of the slurmctld daemon to take effect"
+    ),
+    Errno.INVALID_SWITCHTYPE_CHANGE: (
+        "SwitchType change requires restart of all Slurm daemons and jobs to take effect"
+    ),
+    Errno.FRAGMENTATION: "Immediate execution impossible, resources too fragmented for allocation",
+    Errno.BATCH_ONLY: "Only batch jobs are accepted or processed",
+    Errno.TASKDIST_ARBITRARY_UNSUPPORTED: (
+        "Current SwitchType does not permit arbitrary task distribution"
+    ),
+    Errno.TOO_MANY_TASKS: "Requested more tasks than available processors",
+    Errno.INVALID_CRED_TYPE_CHANGE: (
+        "CredType change requires restart of all Slurm daemons to take effect"
+    ),
+    Errno.INVALID_TASK_MEMORY: "Memory required by task is not available",
+    Errno.SAME_PARENT_ACCOUNT: "Account already child of parent account specified",
+    Errno.NEED_RESTART: (
+        "The node configuration changes that were made require "
+        "restart of the slurmctld daemon to take effect"
+    ),
+    Errno.RESERVATION_NOT_USABLE: "Requested reservation not usable now",
+    Errno.PORTS_BUSY: "Required ports are in use",
+    Errno.PORTS_INVALID: "Requires more ports than can be reserved",
+    Errno.PROLOG_RUNNING: "PrologSlurmctld is still running",
+    Errno.NO_STEPS: "Job steps can not be run on this cluster",
+    Errno.QOS_PREEMPTION_LOOP: "QOS Preemption loop detected",
+    Errno.NODE_NOT_AVAIL: "Required node not available (down, drained or reserved)",
+    Errno.INVALID_CPU_COUNT: "CPU count specification invalid",
+    Errno.CIRCULAR_DEPENDENCY: "Circular job dependency",
+    Errno.INVALID_GRES: "Invalid generic resource (gres) specification",
+    Errno.QOS_THRES: "Requested account has breached requested QOS usage threshold",
+    Errno.STEP_LIMIT: "Step limit reached for this job",
+    Errno.JOB_SUSPENDED: "Job is current suspended, requested operation disabled",
+    Errno.CAN_NOT_START_IMMEDIATELY: "Job can not start immediately",
+    Errno.INTERCONNECT_BUSY: "Switch resources currently not available",
+    Errno.JOB_STARTED: "Job has already started",
+    Errno.JOB_NOT_PENDING_NOR_RUNNING: "Job is not pending nor running",
+    Errno.JOB_NOT_SUSPENDED: "Job is not suspended",
+    Errno.JOB_NOT_FINISHED: "Job is not finished",
+    Errno.TRIGGER_DUP: "Duplicate event trigger",
+    Errno.INTERNAL: "Slurm internal error, contact system administrator",
+    Errno.INVALID_BURST_BUFFER_CHANGE: (
+        "BurstBufferType change requires restart of slurmctld daemon to take effect"
+    ),
+    Errno.BURST_BUFFER_PERMISSION: "Burst Buffer permission denied",
+    Errno.BURST_BUFFER_LIMIT: "Burst Buffer resource limit exceeded",
+    Errno.INVALID_BURST_BUFFER_REQUEST: "Burst Buffer request invalid",
+    Errno.PRIO_RESET_FAIL: "Changes to job priority are not persistent, change nice instead",
+    Errno.CANNOT_MODIFY_CRON_JOB: "Cannot modify scrontab jobs through scontrol",
+    Errno.INVALID_MCS_LABEL: "Invalid mcs_label specified",
+    Errno.BURST_BUFFER_WAIT: "Waiting for burst buffer",
+    Errno.PARTITION_DOWN: "Partition in DOWN state",
+    Errno.DUPLICATE_GRES: "Duplicate generic resource (gres) specification",
+    Errno.JOB_SETTING_DB_INX: (
+        "Job update not available right now, the DB index is being set, try again in a bit"
+    ),
+    Errno.RSV_ALREADY_STARTED: "Reservation already started",
+    Errno.SUBMISSIONS_DISABLED: "System submissions disabled",
+    Errno.NOT_HET_JOB: "Job not heterogeneous job",
+    Errno.NOT_HET_JOB_LEADER: "Job not heterogeneous job leader",
+    Errno.NOT_WHOLE_HET_JOB: "Operation not permitted on individual component of heterogeneous job",
+    Errno.CORE_RESERVATION_UPDATE: "Core-based reservation can not be updated",
+    Errno.DUPLICATE_STEP_ID: "Duplicate job step id",
+    Errno.INVALID_CORE_CNT: "Core count for reservation node list is not consistent!",
+    Errno.X11_NOT_AVAIL: "X11 forwarding not available",
+    Errno.BATCH_CONSTRAINT: "Job --batch option is invalid or not a subset of --constraints",
+    Errno.INVALID_TRES_BILLING_WEIGHTS: "Invalid TRESBillingWeights specification",
+    Errno.INVALID_JOB_DEFAULTS: "Invalid JobDefaults specification",
+    Errno.RESERVATION_MAINT: "Job can not start due to maintenance reservation.",
+    Errno.INVALID_GRES_TYPE: "Invalid GRES specification (with and without type identification)",
+    Errno.REBOOT_IN_PROGRESS: "Reboot already in progress",
+    Errno.MULTI_KNL_CONSTRAINT: (
+        "Multiple KNL NUMA and/or MCDRAM constraints require use of a heterogeneous job"
+    ),
+    Errno.UNSUPPORTED_GRES: "Requested GRES option unsupported by configured SelectType plugin",
+    Errno.INVALID_TIME_MIN_LIMIT: (
+        "Invalid time-min specification (exceeds job's time or other limits)"
+    ),
+    Errno.DEFER: (
+        "Immediate execution impossible. Individual job submission scheduling attempts deferred"
+    ),
+    Errno.CONFIGLESS_DISABLED: "ConfigLess mode is disabled in slurm configuration.",
+    Errno.RESERVATION_NO_SKIP: "Reservation given is not skipable, try deleting instead",
+    Errno.RESERVATION_USER_GROUP: (
+        "Reservations can't have users and groups specified, only one or the other"
+    ),
+    Errno.PARTITION_ASSOC: (
+        "Multiple partition job request not supported when a partition is set in the association"
+    ),
+    Errno.IN_STANDBY_USE_BACKUP: "Controller is in standby mode, try a different controller",
+    Errno.BAD_THREAD_PER_CORE: "Cannot request more threads per core than the job allocation",
+    Errno.INVALID_PREFER: "Invalid preferred feature specification",
+    Errno.INSUFFICIENT_GRES: "Insufficient GRES available in allocation",
+    Errno.DATA_PTR_NULL: "Data pointer is NULL",
+    Errno.DATA_REGEX_COMPILE: "Unable to compile regex",
+    Errno.CLUSTER_DELETED: "Cluster deleted, commit/rollback immediately",
+    Errno.ONE_CHANGE: "Can only change one at a time",
+    Errno.OVER_ALLOCATE: "You can not allocate more than 100% of a resource",
+    Errno.RESULT_TOO_LARGE: "Query result exceeds size limit",
+    Errno.DB_QUERY_TOO_WIDE: "Too wide of a date range in query",
+    Errno.DB_CONNECTION_INVALID: "Database connection reference is invalid",
+    Errno.AUTH_BADARG: "Bad argument to plugin function",
+    Errno.AUTH_UNPACK: "Cannot unpack credential",
+    Errno.AUTH_SKIP: "Authentication does not apply to request",
 }
 
 

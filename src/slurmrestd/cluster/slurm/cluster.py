@@ -8,14 +8,13 @@ sbatch_args.py and job_control.py. Start-up proves the controller answers;
 health is a cached `scontrol ping` refreshed in the background, because
 /healthz is answered on the event loop and must never wait for a process.
 
-Known limit of submissions: sbatch reads the job's environment from
---export-file, and with that option it ignores SLURM_JWT and authenticates
-with munge as its own process uid (seen on 22.05.8). So a JWT user may submit
-only when the daemon runs as that very user; anyone else gets "Invalid user
-id" (2010), the answer Slurm gives a token that does not match sbatch's uid.
-The token was validated by rest_auth/jwt before. (A root daemon could run
-sbatch as the user, setuid in the child; this daemon never runs as root. The
-native protocol client will lift this.)
+Submissions and pings with a token go to slurmctld over its own protocol
+(protocol/, NativeCalls below): the job is the token user's whoever runs the
+daemon, and no process is forked. What that client cannot express goes to
+sbatch, which reads the job's environment from --export-file and then signs
+with munge as its own process uid (seen on 22.05.8): there a JWT user other
+than the daemon's own gets "Invalid user id" (2010), Slurm's answer to a
+token that does not match the submitting uid.
 """
 
 from __future__ import annotations
@@ -42,6 +41,8 @@ from slurmrestd.cluster.slurm.commands import (
 from slurmrestd.cluster.slurm.json_reads import jobs_from_squeue, nodes_from_sinfo, select_job
 from slurmrestd.cluster.slurm.parse import parse_config, parse_licenses, parse_ping, parse_version
 from slurmrestd.cluster.slurm.partition_text import parse_partitions
+from slurmrestd.cluster.slurm.protocol import ControllerError, ProtocolClient
+from slurmrestd.cluster.slurm.protocol.versions import protocol_of_release
 from slurmrestd.cluster.slurm.reservation_text import parse_reservations
 from slurmrestd.cluster.slurm.sdiag_text import parse_sdiag
 from slurmrestd.cluster.slurm.singleflight import SingleFlight
@@ -54,7 +55,7 @@ from slurmrestd.model.license import LicenseSnapshot
 from slurmrestd.model.node import NodeSnapshot
 from slurmrestd.model.partition import PartitionSnapshot
 from slurmrestd.model.reservation import ReservationSnapshot
-from slurmrestd.slurmconf import SlurmConf
+from slurmrestd.slurmconf import SlurmConf, SlurmConfError
 
 if TYPE_CHECKING:
     from slurmrestd.cluster.accounting import AccountingStore
@@ -121,6 +122,66 @@ def ping_controllers(commands: SlurmCommands, identity: Identity | None) -> list
     return pings
 
 
+class NativeCalls:
+    """The calls made over Slurm's own protocol, as the token's user, without a process.
+
+    Only for identities with a token (the client speaks auth/jwt); the others
+    go through the commands, which sign with munge.
+    """
+
+    def __init__(self, client: ProtocolClient, hosts: Sequence[str]) -> None:
+        self.client = client
+        self._each = list(zip(hosts, client.for_each_controller(), strict=True))
+
+    @classmethod
+    def for_cluster(
+        cls, conf: SlurmConf, version: SlurmVersion, timeout: float
+    ) -> NativeCalls | None:
+        """None when slurm.conf names no usable controller or the release is not spoken."""
+        number = protocol_of_release(version.major, version.minor)
+        if number is None:
+            log.info("Slurm %s: no native protocol client, commands only", version)
+            return None
+        try:
+            client = ProtocolClient.from_conf(conf, timeout, protocol_version=number)
+            hosts = [host.name for host in conf.slurmctld_hosts]
+        except (ValueError, SlurmConfError) as exc:
+            log.info("no native protocol client: %s", exc)
+            return None
+        return cls(client, hosts)
+
+    def ping(self, identity: Identity) -> list[ControllerPing]:
+        """REQUEST_PING to every controller, as `scontrol ping` asks each one."""
+        pings = []
+        for index, (host, client) in enumerate(self._each):
+            try:
+                latency_us = int(client.ping(identity.token, identity.user_name) * 1e6)
+            except SlurmError:
+                latency_us = -1
+            mode = "primary" if index == 0 else f"backup{index}"
+            up = latency_us >= 0
+            pings.append(ControllerPing(host, up, max(latency_us, 0), index == 0, mode))
+        return pings
+
+    def submit(self, identity: Identity, desc: JobDescription) -> SubmitResult | None:
+        """REQUEST_SUBMIT_BATCH_JOB as the token's user; None when the client cannot
+        express the description (sbatch is asked instead).
+
+        Raises:
+            SlurmError: refused by slurmctld, or the controller could not be reached.
+        """
+        try:
+            reply = self.client.submit_batch(desc, identity.token, identity.user_name)
+        except ControllerError:
+            raise
+        except SlurmError as exc:
+            if exc.errno == Errno.NOT_SUPPORTED:
+                log.debug("submission falls back to sbatch: %s", exc.description)
+                return None
+            raise
+        return reply.to_result()
+
+
 class SlurmCluster(_NotYetServed):
     """A real cluster; construct it with `connect()`."""
 
@@ -138,8 +199,10 @@ class SlurmCluster(_NotYetServed):
         wall_clock: Callable[[], float] = time.time,
         euid: Callable[[], int] = os.geteuid,
         in_background: Callable[[Callable[[], None]], None] = _start_thread,
+        native: NativeCalls | None = None,
     ) -> None:
         self.name = name
+        self._native = native
         self._version = version
         self._commands = commands
         self._clock = clock
@@ -167,7 +230,10 @@ class SlurmCluster(_NotYetServed):
         """
         commands = SlurmCommands(conf_path, timeout=timeout)
         fallback = conf.cluster_name if conf is not None else None
-        return cls.connect_with(commands, fallback_name=fallback)
+        cluster = cls.connect_with(commands, fallback_name=fallback)
+        if conf is not None:
+            cluster._native = NativeCalls.for_cluster(conf, cluster.version, timeout)
+        return cluster
 
     @classmethod
     def connect_with(
@@ -202,7 +268,11 @@ class SlurmCluster(_NotYetServed):
         return self._commands
 
     def ping(self, identity: Identity) -> list[ControllerPing]:
-        pings = self._observe(lambda: ping_controllers(self._commands, identity))
+        native = self._native
+        if native is not None and identity.token is not None:
+            pings = native.ping(identity)
+        else:
+            pings = self._observe(lambda: ping_controllers(self._commands, identity))
         # Only "UP" is news about the backend: a user's DOWN may be their credential's fault.
         if any(p.responding for p in pings):
             self._note_health(True)
@@ -271,6 +341,11 @@ class SlurmCluster(_NotYetServed):
         script = descriptions[0].script
         if not script:
             raise SlurmError(Errno.JOB_SCRIPT_MISSING, "", "slurm_submit_batch_job")
+        native = self._native
+        if native is not None and identity.token is not None and len(descriptions) == 1:
+            result = self._observe(lambda: native.submit(identity, descriptions[0]))
+            if result is not None:
+                return result
         check_submitter(identity, self._euid())
         with environment_fds(descriptions) as fds:
             argv = sbatch_args.sbatch_command(descriptions, fds)

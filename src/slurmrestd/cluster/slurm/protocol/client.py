@@ -1,0 +1,278 @@
+"""ProtocolClient: ping and batch submission as the requesting user, natively.
+
+Each call builds one request (header, auth/jwt credential, body), tries the
+controllers in slurm.conf order until one accepts the connection, and reads
+one reply. As Slurm's clients do, a controller that cannot be reached, or that
+answers it is a standby (IN_STANDBY_MODE / IN_STANDBY_USE_BACKUP), passes the
+call to the next one. Blocking: the backend calls it from worker threads.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slurmrestd.cluster.errors import Errno, SlurmError, error_text
+from slurmrestd.cluster.slurm.protocol import transport
+from slurmrestd.cluster.slurm.protocol.auth import JwtCredential, skip_credential
+from slurmrestd.cluster.slurm.protocol.header import Header, frame, pack_header, unpack_header
+from slurmrestd.cluster.slurm.protocol.job_desc import job_desc_values
+from slurmrestd.cluster.slurm.protocol.layout import pack_fields, unpack_fields
+from slurmrestd.cluster.slurm.protocol.pack import Unpacker, UnpackError
+from slurmrestd.cluster.slurm.protocol.versions import (
+    DEFAULT_PROTOCOL,
+    ProtocolVersion,
+    protocol_for,
+)
+from slurmrestd.cluster.slurm.protocol.wire import (
+    BATCH_SCRIPT_STEP,
+    DEFAULT_SELECT_TYPE,
+    SELECT_PLUGIN_IDS,
+    MessageType,
+)
+from slurmrestd.model.job_desc import JobDescription, SubmitResult
+from slurmrestd.slurmconf import SlurmConf
+
+SOURCE = transport.SOURCE
+DEFAULT_TIMEOUT_S = 10.0
+# slurmctld's port when slurm.conf gives none (SLURMCTLD_PORT).
+DEFAULT_SLURMCTLD_PORT = 6817
+# Replies meaning "I am a standby: ask another controller".
+_STANDBY = frozenset({Errno.IN_STANDBY_MODE, Errno.IN_STANDBY_USE_BACKUP})
+
+Address = tuple[str, int]
+Connector = Callable[[Address, float], Any]
+
+
+class ControllerError(SlurmError):
+    """slurmctld refused a request: its error number with Slurm's text; `detail` is
+    the controller's own message when it sent one (RESPONSE_SLURM_RC_MSG)."""
+
+    def __init__(self, errno: int, detail: str | None = None) -> None:
+        super().__init__(errno, error_text(errno), SOURCE)
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitReply:
+    """RESPONSE_SUBMIT_BATCH_JOB: the new job, and a notice Slurm may add (e.g. 2042 held)."""
+
+    job_id: int
+    step_id: int
+    error_code: int
+    user_message: str
+
+    def to_result(self) -> SubmitResult:
+        """The backend's SubmitResult for this reply."""
+        step = "batch" if self.step_id == BATCH_SCRIPT_STEP else str(self.step_id)
+        notices = ((self.error_code, error_text(self.error_code)),) if self.error_code else ()
+        return SubmitResult(self.job_id, step, self.user_message, notices)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    msg_type: int
+    body: Unpacker
+
+
+class ProtocolClient:
+    """Talks to slurmctld directly with the user's JWT (see module doc)."""
+
+    def __init__(
+        self,
+        controllers: Sequence[Address],
+        timeout: float = DEFAULT_TIMEOUT_S,
+        *,
+        protocol_version: int = DEFAULT_PROTOCOL,
+        select_type: str = DEFAULT_SELECT_TYPE,
+        connector: Connector = transport.connect,
+    ) -> None:
+        if not controllers:
+            raise ValueError("no controller addresses")
+        self.controllers = tuple(controllers)
+        self.timeout = timeout
+        self.protocol: ProtocolVersion = protocol_for(protocol_version)
+        self.select_type = select_type
+        self._connect = connector
+
+    @classmethod
+    def from_conf(
+        cls,
+        conf: SlurmConf,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        *,
+        protocol_version: int = DEFAULT_PROTOCOL,
+    ) -> ProtocolClient:
+        """A client for the controllers of a parsed slurm.conf (SlurmctldHost, SlurmctldPort).
+
+        Raises:
+            ValueError: slurm.conf names no controller or a bad port.
+        """
+        port_text = conf.get("SlurmctldPort") or str(DEFAULT_SLURMCTLD_PORT)
+        # A port range ("6817-6820") means slurmctld listens on all of them.
+        port = int(port_text.split("-", 1)[0])
+        hosts = conf.slurmctld_hosts
+        if not hosts:
+            raise ValueError("slurm.conf names no SlurmctldHost")
+        select_type = (conf.get("SelectType") or DEFAULT_SELECT_TYPE).lower()
+        return cls(
+            [(host.addr, port) for host in hosts],
+            timeout,
+            protocol_version=protocol_version,
+            select_type=select_type,
+        )
+
+    def for_each_controller(self) -> list[ProtocolClient]:
+        """One client per controller, in order (to ask each one, as `scontrol ping` does)."""
+        return [
+            ProtocolClient(
+                [address],
+                self.timeout,
+                protocol_version=self.protocol.number,
+                select_type=self.select_type,
+                connector=self._connect,
+            )
+            for address in self.controllers
+        ]
+
+    def ping(self, token: str | None, user: str) -> float:
+        """REQUEST_PING as `user`; seconds until the controller answered.
+
+        Raises:
+            SlurmError: unreachable controllers, a rejected credential (ZERO_BYTES:
+                slurmctld closes without answering) or a non-zero return code.
+        """
+        started = time.perf_counter()
+        reply = self._call(MessageType.REQUEST_PING, b"", JwtCredential(token, user))
+        self._return_code(reply, accept_zero=True)
+        return time.perf_counter() - started
+
+    def submit_batch(
+        self, job: JobDescription | Mapping[str, Any], token: str | None, user: str
+    ) -> SubmitReply:
+        """REQUEST_SUBMIT_BATCH_JOB of one job as `user` (its uid/gid go in the descriptor).
+
+        Raises:
+            SlurmError: the job cannot be expressed (EINVAL / NOT_SUPPORTED), the
+                controller refused it (ControllerError: its error number and
+                Slurm's text), or it could not be reached.
+        """
+        uid, gid = _user_ids(user)
+        values = job_desc_values(job, user_id=uid, group_id=gid)
+        # Like slurmrestd 22.05: a job without a directory runs where the daemon runs
+        # (slurmctld would otherwise keep a null WorkDir the job cannot start in).
+        values.setdefault("work_dir", os.getcwd())
+        if self.protocol.sends_select_plugin:
+            values["select_plugin_id"] = self._select_plugin_id()
+        body = pack_fields(self.protocol.job_desc, values)
+        reply = self._call(MessageType.REQUEST_SUBMIT_BATCH_JOB, body, JwtCredential(token, user))
+        if reply.msg_type != MessageType.RESPONSE_SUBMIT_BATCH_JOB:
+            self._return_code(reply, accept_zero=False)
+        fields = _read(self.protocol.submit_response, reply.body)
+        return SubmitReply(
+            job_id=fields["job_id"],
+            step_id=fields["step_id"],
+            error_code=fields["error_code"],
+            user_message=fields["job_submit_user_msg"] or "",
+        )
+
+    # -- one exchange -------------------------------------------------------
+
+    def _call(self, msg_type: int, body: bytes, credential: JwtCredential) -> _Reply:
+        header = Header(version=self.protocol.number, msg_type=msg_type, body_length=len(body))
+        request = frame(pack_header(header), credential.pack(), body)
+        last: SlurmError | None = None
+        for address in self.controllers:
+            try:
+                sock = self._connect(address, self.timeout)
+            except transport.Unreachable as exc:
+                last = exc
+                continue
+            with sock:
+                reply = _parse(transport.exchange(sock, request))
+            if reply.msg_type == MessageType.RESPONSE_SLURM_RC:
+                code = _peek_return_code(self.protocol, reply)
+                if code in _STANDBY:
+                    last = ControllerError(code)
+                    continue
+            return reply
+        assert last is not None
+        raise last
+
+    def _return_code(self, reply: _Reply, *, accept_zero: bool) -> None:
+        """Check an RC reply: raise for a non-zero code (or for zero where a result was due)."""
+        if reply.msg_type == MessageType.RESPONSE_SLURM_RC:
+            code, text = _read(self.protocol.return_code, reply.body)["return_code"], None
+        elif reply.msg_type == MessageType.RESPONSE_SLURM_RC_MSG:
+            fields = _read(self.protocol.return_code_msg, reply.body)
+            code, text = fields["return_code"], fields["err_msg"]
+        else:
+            raise _unexpected(f"unexpected reply message type {reply.msg_type}")
+        code = _signed(code)
+        if code == 0 and accept_zero:
+            return
+        if code == 0:
+            raise _unexpected("controller answered success without a result")
+        raise ControllerError(code, text)
+
+    def _select_plugin_id(self) -> int:
+        try:
+            return SELECT_PLUGIN_IDS[self.select_type]
+        except KeyError:
+            raise SlurmError(
+                Errno.NOT_SUPPORTED,
+                f"SelectType={self.select_type} is not supported by the protocol client",
+                SOURCE,
+            ) from None
+
+
+def _user_ids(user: str) -> tuple[int | None, int | None]:
+    """The user's uid and primary gid; None when this host does not know the user
+    (slurmctld then takes both from the credential)."""
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        return None, None
+    return entry.pw_uid, entry.pw_gid
+
+
+def _signed(code: int) -> int:
+    """return_code is packed from an int: -1 (SLURM_ERROR) arrives as 0xffffffff."""
+    return code - (1 << 32) if code >= 1 << 31 else code
+
+
+def _unexpected(text: str) -> SlurmError:
+    text = f"{error_text(Errno.CONTROLLER_RECEIVE)}: {text}"
+    return SlurmError(Errno.CONTROLLER_RECEIVE, text, SOURCE)
+
+
+def _parse(data: bytes) -> _Reply:
+    """Header and credential of a reply; the body is left to read."""
+    unpacker = Unpacker(data)
+    try:
+        header = unpack_header(unpacker)
+        skip_credential(unpacker)
+    except UnpackError as exc:
+        raise _unexpected(str(exc)) from None
+    if header.body_length > unpacker.remaining:
+        raise _unexpected("reply body shorter than its header says")
+    return _Reply(header.msg_type, unpacker)
+
+
+def _read(layout: Any, body: Unpacker) -> dict[str, Any]:
+    try:
+        return unpack_fields(layout, body)
+    except UnpackError as exc:
+        raise _unexpected(str(exc)) from None
+
+
+def _peek_return_code(protocol: ProtocolVersion, reply: _Reply) -> int:
+    """The code of an RC reply without consuming it."""
+    offset = reply.body.offset
+    code = _signed(_read(protocol.return_code, reply.body)["return_code"])
+    reply.body.offset = offset
+    return code

@@ -1,0 +1,24 @@
+"""Slurm 23.02 message bodies as a change to 22.05's tables.
+
+Read from 23.02's _pack_job_desc_msg: container_id follows container,
+job_size_str follows max_nodes, and the select plugin's jobinfo is gone.
+Replies keep their 22.05 shape. Not yet checked against a live 23.02.
+"""
+
+from __future__ import annotations
+
+from slurmrestd.cluster.slurm.protocol import messages_2205 as base
+from slurmrestd.cluster.slurm.protocol.layout import Field, Kind, Layout, insert_after, without
+
+JOB_DESC: Layout = insert_after(
+    insert_after(
+        without(base.JOB_DESC, ["select_plugin_id"]),
+        "container",
+        Field("container_id", Kind.STR),
+    ),
+    "max_nodes",
+    Field("job_size_str", Kind.STR),
+)
+RETURN_CODE = base.RETURN_CODE
+RETURN_CODE_MSG = base.RETURN_CODE_MSG
+SUBMIT_RESPONSE = base.SUBMIT_RESPONSE
