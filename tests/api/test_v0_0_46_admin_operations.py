@@ -542,16 +542,3 @@ def test_reconfigure_reads_slurm_conf_again(api):
     api.conf_path.write_text(CONF + "PartitionName=late Nodes=n1\n")
     api.ok("GET", "/reconfigure")
     assert api.ok("GET", "/partition/late")["partitions"][0]["nodes"]["configured"] == "n1"
-
-
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("GET", "/slurm/v0.0.44/shares"),
-        ("POST", "/slurm/v0.0.45/nodes"),
-        ("GET", "/slurm/v0.0.43/jobs/state"),
-    ],
-)
-def test_versions_without_shapes_answer_501(api, method, path):
-    status, doc = api.call(method, path, {"name": ["n1"]} if method == "POST" else None)
-    assert (status, error_numbers(doc)) == (501, [9300])

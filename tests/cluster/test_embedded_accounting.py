@@ -30,6 +30,7 @@ from slurmrestd.cluster.accounting import (
     WCKeyFilter,
 )
 from slurmrestd.cluster.embedded.accounting import SqliteAccounting
+from slurmrestd.cluster.embedded.accounting.associations import INVALID_CLUSTER_NAME
 from slurmrestd.cluster.embedded.accounting.database import SCHEMA_VERSION
 from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.model.accounting import (
@@ -359,7 +360,7 @@ def test_association_checks_what_it_names(store):
         (Association(account="ops", user="nosuch"), Errno.USER_ID_MISSING),
         (Association(account="ops", parent_account="nosuch"), Errno.INVALID_PARENT_ACCOUNT),
         (Association(account="ops", user="alice", qos=("nosuch",)), Errno.INVALID_QOS),
-        (Association(account="ops", cluster="nosuch"), Errno.EINVAL),
+        (Association(account="ops", cluster="nosuch"), INVALID_CLUSTER_NAME),
     ]
     for assoc, errno in cases:
         with pytest.raises(SlurmError) as err:

@@ -22,53 +22,8 @@ class OpenIssue:
     symptom: re.Pattern[str]
 
 
-OPEN_ISSUES: tuple[OpenIssue, ...] = (
-    OpenIssue(
-        "the embedded backend refuses requests with errno 22 (EINVAL), a 500 under v0.0.40+"
-        " (unknown cluster of a new association, --mem with --mem-per-cpu, NUL in environment)",
-        "api/status.py (STATUS_2311 has no EINVAL row), or Slurm errnos in the backend:"
-        " accounting/associations.py, engine/admission.py, engine/partition_admin.py",
-        re.compile(r"^status 500 is not an answer an operation may give: error 22 from "),
-    ),
-    OpenIssue(
-        "an infinite reservation start_time reaches int() in the engine",
-        "cluster/embedded/engine/reservations.py, api/versions/v0_0_46/reservation_desc.py",
-        re.compile(
-            r"^OverflowError: cannot convert float infinity to integer"
-            r" @ cluster/embedded/engine/reservations\.py$"
-        ),
-    ),
-    OpenIssue(
-        "stored job changes come back with tres_allocated as dicts, crashing slurmdb job reads",
-        "cluster/embedded/accounting/codec.py (loads of `tuple[Tres, ...] | None`)",
-        re.compile(r"^AttributeError: 'dict' object has no attribute '\w+' @ api/versions/"),
-    ),
-    OpenIssue(
-        'a stored text field "INFINITE" (QOS description, cluster select_plugin, TRES type,'
-        " job extra) comes back as float inf, written as null",
-        "cluster/embedded/accounting/codec.py (INFINITE marker is not told from text)",
-        re.compile(
-            r"^v0\.0\.4\d_openapi_(slurmdbd_config|slurmdbd_qos|clusters|tres|accounts|users"
-            r"|assocs|wckey|slurmdbd_jobs)_resp: .*: (None|inf) is not of type 'string'$"
-        ),
-    ),
-    OpenIssue(
-        "a user body naming one coordinator twice breaks a UNIQUE constraint",
-        "cluster/embedded/accounting/users.py",
-        re.compile(r"^IntegrityError: UNIQUE constraint failed: coordinators\."),
-    ),
-    OpenIssue(
-        "job control reads ids and signals with isdigit() then int(): a job id beyond 64 bits"
-        ' reaches the serializer, "¹" (a digit to isdigit()) makes int() raise',
-        "api/operations/job_control.py (_leading_id),"
-        " api/versions/v0_0_46/job_control_requests.py (signal_number, user_id)",
-        re.compile(
-            r"^(TypeError: Integer exceeds 64-bit range @ api/serialize\.py"
-            r"|ValueError: invalid literal for int\(\) .* @ api/(operations/job_control"
-            r"|versions/v0_0_46/job_control_requests)\.py)$"
-        ),
-    ),
-)
+# Every issue found so far is fixed and pinned in test_fuzz_regressions.py.
+OPEN_ISSUES: tuple[OpenIssue, ...] = ()
 
 
 def open_issue(symptom: str) -> OpenIssue | None:

@@ -47,56 +47,6 @@ XFAIL = pytest.mark.xfail(
 )
 
 
-@XFAIL
-def test_backend_refusals_are_not_500(fresh_target):
-    body = {"associations": [{"account": "root", "cluster": "nosuch", "user": "root"}]}
-    found = _answer(fresh_target, "POST", "/slurmdb/v0.0.46/associations/", body)
-    memory = {"set": True, "number": 10}
-    job = {"hold": True, "current_working_directory": str(fresh_target.scratch),
-           "environment": ["A=1"], "memory_per_cpu": memory, "memory_per_node": memory}  # fmt: skip
-    body = {"script": "#!/bin/sh\ntrue\n", "job": job}
-    found += _answer(fresh_target, "POST", "/slurm/v0.0.46/job/submit", body)
-    _check(found, 0)
-
-
-@XFAIL
-def test_infinite_reservation_start_is_refused(fresh_target):
-    body = {"start_time": {"infinite": True, "set": True, "number": 1}}
-    found = _answer(fresh_target, "POST", "/slurm/v0.0.46/reservation", body)
-    _check(found, 1)
-
-
-@XFAIL
-def test_job_tres_changes_read_back(fresh_target):
-    body = {"tres": {"allocated": [{"type": "cpu", "count": 1}]}}
-    assert _answer(fresh_target, "POST", "/slurmdb/v0.0.46/job/1", body) == []
-    found = _answer(fresh_target, "GET", "/slurmdb/v0.0.46/jobs/")
-    _check(found, 2)
-
-
-@XFAIL
-def test_text_infinite_reads_back_as_text(fresh_target):
-    body = {"qos": [{"name": "q1", "description": "INFINITE"}]}
-    assert _answer(fresh_target, "POST", "/slurmdb/v0.0.46/qos/", body) == []
-    found = _answer(fresh_target, "GET", "/slurmdb/v0.0.46/qos/q1")
-    _check(found, 3)
-
-
-@XFAIL
-def test_coordinator_named_twice(fresh_target):
-    body = {"users": [{"name": "fuzz", "coordinators": [{"name": "root"}, {"name": "root"}]}]}
-    found = _answer(fresh_target, "POST", "/slurmdb/v0.0.46/users/", body)
-    _check(found, 4)
-
-
-@XFAIL
-def test_job_control_ids_that_are_no_numbers(fresh_target):
-    found = _answer(fresh_target, "GET", "/slurm/v0.0.46/job/99999999999999999999999/requeue")
-    found += _answer(fresh_target, "GET", "/slurm/v0.0.46/job/¹/requeue")
-    found += _answer(fresh_target, "DELETE", "/slurm/v0.0.46/jobs/", {"signal": "¹", "jobs": ["1"]})
-    _check(found, 5)
-
-
 def test_every_open_issue_has_a_reproduction():
     reproductions = [name for name in globals() if name.startswith("test_") and "every" not in name]
     assert len(reproductions) == len(OPEN_ISSUES)

@@ -146,3 +146,57 @@ def test_unknown_kill_warning_signal_names_the_field(fuzz_target, version):
     status, doc, found = _send(fuzz_target, "POST", f"/slurm/{version}/job/submit", body)
     assert status == 400 and doc["errors"][0]["description"].startswith("job/kill_warning_signal")
     assert found == []
+
+
+# --- the six open issues of the first fuzz runs, as the fuzzer found them ---------------
+
+MEMORY = {"set": True, "number": 10}
+FORMER_OPEN_ISSUES = [
+    # (method, path, body, status): errno 22 became a 500 on v0.0.40+
+    ("POST", "/slurmdb/v0.0.46/associations/",
+     {"associations": [{"account": "root", "cluster": "nosuch", "user": "root"}]}, 422),
+    ("POST", "/slurm/v0.0.46/job/submit",
+     {"script": "#!/bin/sh\ntrue\n", "job": {"hold": True, "environment": ["A=1"],
+      "memory_per_cpu": MEMORY, "memory_per_node": MEMORY}}, 400),
+    # an infinite reservation start reached int() in the engine
+    ("POST", "/slurm/v0.0.46/reservation",
+     {"start_time": {"infinite": True, "set": True, "number": 1}}, 400),
+    # a coordinator named twice broke a UNIQUE constraint
+    ("POST", "/slurmdb/v0.0.46/users/",
+     {"users": [{"name": "fuzz", "coordinators": [{"name": "root"}, {"name": "root"}]}]}, 200),
+    # ids read with isdigit() and int()
+    ("GET", "/slurm/v0.0.46/job/99999999999999999999999/requeue", None, 404),
+    ("GET", "/slurm/v0.0.46/job/¹/requeue", None, 404),
+    ("DELETE", "/slurm/v0.0.46/jobs/", {"signal": "¹", "jobs": ["1"]}, 400),
+    # an infinite node weight reached int() in the engine
+    ("POST", "/slurm/v0.0.46/node/{node}", {"weight": {"infinite": True}}, 400),
+    # an account naming one coordinator twice broke a UNIQUE constraint
+    ("POST", "/slurmdb/v0.0.46/accounts/",
+     {"accounts": [{"name": "lab", "description": "d", "organization": "o",
+                    "coordinators": [{"name": "root"}, {"name": "root"}]}]}, 200),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status"), FORMER_OPEN_ISSUES)
+def test_former_open_issues(fresh_target, method, path, body, status):
+    path = path.format(node=fresh_target.known["node_name"][0])
+    answered, _, found = _send(fresh_target, method, path, body)
+    assert (answered, found) == (status, [])
+
+
+@pytest.mark.parametrize(
+    ("write", "read"),
+    [
+        # stored job changes came back with tres_allocated as dicts
+        (("/slurmdb/v0.0.46/job/1", {"tres": {"allocated": [{"type": "cpu", "count": 1}]}}),
+         "/slurmdb/v0.0.46/jobs/"),
+        # a stored text "INFINITE" came back as float inf (null)
+        (("/slurmdb/v0.0.46/qos/", {"qos": [{"name": "q1", "description": "INFINITE"}]}),
+         "/slurmdb/v0.0.46/qos/q1"),
+    ],
+)  # fmt: skip
+def test_stored_records_read_back(fresh_target, write, read):
+    status, _, found = _send(fresh_target, "POST", *write)
+    assert (status, found) == (200, [])
+    status, _, found = _send(fresh_target, "GET", read)
+    assert (status, found) == (200, [])

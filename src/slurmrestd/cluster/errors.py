@@ -187,6 +187,7 @@ class Errno(enum.IntEnum):
     DB_QUERY_TOO_WIDE = 7007
     DB_CONNECTION_INVALID = 7008
     NO_REMOVE_DEFAULT_ACCOUNT = 7009
+    INVALID_CLUSTER_NAME = 7104
     AUTH_CRED_INVALID = 6000
     AUTH_BADARG = 6004
     AUTH_UNPACK = 6007
@@ -280,6 +281,7 @@ ERROR_TEXT: dict[int, str] = {
     Errno.BAD_NAME: "Unacceptable name given. (No '.' in name allowed)",
     Errno.AUTH_CRED_INVALID: "Invalid authentication credential",
     Errno.NOT_IMPLEMENTED: "Operation not implemented by this daemon",
+    Errno.INVALID_CLUSTER_NAME: "Invalid cluster name",
     # The other numbers above, with slurm_strerror()'s 22.05 text.
     Errno.JOB_MISSING_REQUIRED_PARTITION_GROUP: "User's group not permitted to use this partition",
     Errno.ERROR_ON_DESC_TO_RECORD_COPY: "Unable to create job record, try again",

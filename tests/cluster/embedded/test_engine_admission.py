@@ -211,11 +211,16 @@ def test_hold_and_operator_fields():
         (job_desc(user_id=0), Errno.USER_ID_MISSING),
         (job_desc(time_limit=-3), Errno.INVALID_TIME_LIMIT),
         (job_desc(tasks=0), Errno.BAD_TASK_COUNT),
-        (job_desc("#SBATCH --bogus"), Errno.EINVAL),
-        (job_desc(signal="B:NOPE@5"), Errno.EINVAL),
-        (job_desc(memory_per_node=1, memory_per_cpu=1), Errno.EINVAL),
-        (job_desc(environment={"N": 1}), Errno.EINVAL),
-        (job_desc(environment={"A": "x\0y"}), Errno.EINVAL),
+        # An invalid description is Slurm's 9002 (a 400), never errno 22 (a 500).
+        (job_desc("#SBATCH --bogus"), Errno.REST_INVALID_JOBS_DESC),
+        (job_desc(signal="B:NOPE@5"), Errno.REST_INVALID_JOBS_DESC),
+        (job_desc(signal="99999999999999999999@5"), Errno.REST_INVALID_JOBS_DESC),
+        (job_desc(signal="\u00b9@5"), Errno.REST_INVALID_JOBS_DESC),  # "¹": isdigit() only
+        (job_desc(signal="USR1@99999999999999999999"), Errno.REST_INVALID_JOBS_DESC),
+        (job_desc(open_mode="sideways"), Errno.REST_INVALID_JOBS_DESC),
+        (job_desc(memory_per_node=1, memory_per_cpu=1), Errno.REST_INVALID_JOBS_DESC),
+        (job_desc(environment={"N": 1}), Errno.REST_INVALID_JOBS_DESC),
+        (job_desc(environment={"A": "x\0y"}), Errno.REST_INVALID_JOBS_DESC),
     ],
 )
 def test_refusals(desc, errno):

@@ -1,9 +1,9 @@
 """/slurm/{version}/ administration of the controller: nodes, partitions,
 reservations, reconfigure, the configuration dump and fair share.
 
-Version-neutral handlers in the shape of v0.0.46 (the other versions answer
-501 until they have shapes). Writes are for operators; the backend decides
-who that is and refuses others.
+Version-neutral handlers; each version's bodies and answers come from its
+AdminShapes (api/versions/v0_0_4X/admin.py). Writes are for operators; the
+backend decides who that is and refuses others.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from typing import Any
 from slurmrestd.api.call import OperationCall
 from slurmrestd.api.operations.job_control import reject, require_version
 from slurmrestd.api.versions import request as requests
-from slurmrestd.api.versions.v0_0_46 import admin_requests, conf, reservation_desc, shares
+from slurmrestd.api.versions.v0_0_45.admin_shapes import AdminShapes
 from slurmrestd.cluster.errors import SlurmError
+from slurmrestd.model.reservation_request import ReservationRequest
 
 
 async def _write(call: OperationCall, func: Callable[..., Any], *args: Any) -> Any:
@@ -31,9 +32,9 @@ async def _write(call: OperationCall, func: Callable[..., Any], *args: Any) -> A
 
 
 async def _update_nodes(call: OperationCall, path_name: str | None) -> dict[str, Any]:
-    require_version(call, "node updates")
+    shapes = require_version(call, "node updates")
     try:
-        update, warnings = admin_requests.parse_node_update(call.query, path_name)
+        update, warnings = shapes.parse_node_update(call.query, path_name)
     except requests.RequestInvalid as exc:
         reject(call, exc)
         return {}
@@ -57,9 +58,9 @@ async def delete_node(call: OperationCall) -> dict[str, Any]:
 
 
 async def post_new_node(call: OperationCall) -> dict[str, Any]:
-    require_version(call, "node creation")
+    shapes = require_version(call, "node creation")
     try:
-        node_conf, warnings = admin_requests.parse_new_node(call.query)
+        node_conf, warnings = shapes.parse_new_node(call.query)
     except requests.RequestInvalid as exc:
         reject(call, exc)
         return {}
@@ -72,16 +73,16 @@ async def post_new_node(call: OperationCall) -> dict[str, Any]:
 
 
 async def post_partitions(call: OperationCall) -> dict[str, Any]:
-    require_version(call, "partition updates")
+    shapes = require_version(call, "partition updates")
     try:
-        updates, warnings = admin_requests.parse_partitions(call.query)
+        updates, warnings = shapes.parse_partitions(call.query)
     except requests.RequestInvalid as exc:
         reject(call, exc)
         return {}
     call.envelope.warnings.extend(warnings)
     notes = await _write(call, call.cluster.update_partitions, updates)
     for note in notes or ():
-        call.envelope.warn(note, admin_requests.SOURCE_PARTITIONS)
+        call.envelope.warn(note, shapes.source_partitions)
     return {}
 
 
@@ -94,10 +95,13 @@ async def delete_partition(call: OperationCall) -> dict[str, Any]:
 # ------------------------------------------------------------ reservations --
 
 
-async def _put_reservations(call: OperationCall, parse: Callable[[Any], Any]) -> dict[str, Any]:
-    require_version(call, "reservation updates")
+Parse = Callable[[AdminShapes, Any], tuple[list[ReservationRequest], list[Any]]]
+
+
+async def _put_reservations(call: OperationCall, parse: Parse) -> dict[str, Any]:
+    shapes = require_version(call, "reservation updates")
     try:
-        wanted, warnings = parse(call.query)
+        wanted, warnings = parse(shapes, call.query)
     except requests.RequestInvalid as exc:
         reject(call, exc)
         return {"reservations": []}
@@ -106,16 +110,16 @@ async def _put_reservations(call: OperationCall, parse: Callable[[Any], Any]) ->
         for key in sorted(req.other):
             call.envelope.warn(f"{key} is not supported here; ignored", "reservation")
     done = await _write(call, call.cluster.update_reservations, wanted)
-    rendered = [reservation_desc.render_reservation_desc(r) for r in done or ()]
+    rendered = [shapes.render_reservation_desc(r) for r in done or ()]
     return {"reservations": rendered}
 
 
 async def post_reservation(call: OperationCall) -> dict[str, Any]:
-    return await _put_reservations(call, reservation_desc.parse_one)
+    return await _put_reservations(call, AdminShapes.parse_reservation)
 
 
 async def post_reservations(call: OperationCall) -> dict[str, Any]:
-    return await _put_reservations(call, reservation_desc.parse_many)
+    return await _put_reservations(call, AdminShapes.parse_reservations)
 
 
 async def delete_reservation(call: OperationCall) -> dict[str, Any]:
@@ -134,7 +138,7 @@ async def get_reconfigure(call: OperationCall) -> dict[str, Any]:
 
 
 async def get_conf(call: OperationCall) -> dict[str, Any]:
-    require_version(call, "the configuration dump")
+    shapes = require_version(call, "the configuration dump")
     since = call.update_time()
     config = await call.run_blocking(call.cluster.controller_config, call.identity)
     if since is not None and config.last_update <= since:
@@ -143,7 +147,7 @@ async def get_conf(call: OperationCall) -> dict[str, Any]:
             f"configuration unchanged since update_time={since}", "slurm_load_ctl_conf"
         )
         return {}
-    return {"slurm_conf": conf.render_conf(config)}
+    return {"slurm_conf": shapes.render_conf(config)}
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -154,7 +158,7 @@ def _names(value: Any) -> tuple[str, ...]:
 
 
 async def get_shares(call: OperationCall) -> dict[str, Any]:
-    require_version(call, "fair share")
+    shapes = require_version(call, "fair share")
     accounts = _names(call.query.get("accounts"))
     users = _names(call.query.get("users"))
     try:
@@ -162,4 +166,4 @@ async def get_shares(call: OperationCall) -> dict[str, Any]:
     except SlurmError as exc:
         call.envelope.add_slurm_error(exc)
         return {"shares": {"shares": [], "total_shares": 0}}
-    return {"shares": shares.render_shares(snapshot)}
+    return {"shares": shapes.render_shares(snapshot)}

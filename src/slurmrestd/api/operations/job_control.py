@@ -1,10 +1,10 @@
 """/slurm/{version}/ job control beyond submit/update/signal: allocate, requeue,
 bulk signal (DELETE /jobs), compact states and the resources of a running job.
 
-Version-neutral handlers; v0.0.46 is the version with shapes for these so
-far, the others answer 501. Per-job failures of bulk requests are reported in
-the answer's `status` entries; a failure of the request as a whole goes to
-`errors`.
+Version-neutral handlers; each version's bodies and answers come from its
+AdminShapes (api/versions/v0_0_4X/admin.py), versions without them answer 501.
+Per-job failures of bulk requests are reported in the answer's `status`
+entries; a failure of the request as a whole goes to `errors`.
 """
 
 from __future__ import annotations
@@ -14,24 +14,41 @@ from typing import Any
 from slurmrestd.api.call import OperationCall
 from slurmrestd.api.numbers import no_val
 from slurmrestd.api.versions import request as requests
+from slurmrestd.api.versions.v0_0_40 import admin as admin_40
+from slurmrestd.api.versions.v0_0_41 import admin as admin_41
+from slurmrestd.api.versions.v0_0_42 import admin as admin_42
+from slurmrestd.api.versions.v0_0_43 import admin as admin_43
+from slurmrestd.api.versions.v0_0_44 import admin as admin_44
+from slurmrestd.api.versions.v0_0_45 import admin as admin_45
+from slurmrestd.api.versions.v0_0_45.admin_shapes import V0_0_46, AdminShapes
 from slurmrestd.api.versions.v0_0_46 import job_control_requests as requests_46
-from slurmrestd.api.versions.v0_0_46 import job_results, resource_layout
 from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.model.job_control import JobOutcome
 
-SUPPORTED = 46
+# Per API number; the router answers 404 for an operation a version does not declare.
+SHAPES: dict[int, AdminShapes] = {
+    40: admin_40.SHAPES,
+    41: admin_41.SHAPES,
+    42: admin_42.SHAPES,
+    43: admin_43.SHAPES,
+    44: admin_44.SHAPES,
+    45: admin_45.SHAPES,
+    46: V0_0_46,
+}
 
 
-def require_version(call: OperationCall, what: str) -> None:
-    """Refuse versions without shapes for this operation.
+def require_version(call: OperationCall, what: str) -> AdminShapes:
+    """The version's shapes for these operations.
 
     Raises:
-        SlurmError: NOT_IMPLEMENTED.
+        SlurmError: NOT_IMPLEMENTED for a version without them.
     """
-    if call.api_number != SUPPORTED:
+    shapes = SHAPES.get(call.api_number)
+    if shapes is None:
         raise SlurmError(
             Errno.NOT_IMPLEMENTED, f"{what} is not available in {call.version} yet", call.version
         )
+    return shapes
 
 
 def reject(call: OperationCall, exc: requests.RequestInvalid) -> None:
@@ -40,15 +57,10 @@ def reject(call: OperationCall, exc: requests.RequestInvalid) -> None:
     call.envelope.warnings.extend(exc.warnings)
 
 
-def _leading_id(job_id: str) -> int:
-    head = job_id.split("_", 1)[0].split("+", 1)[0]
-    return int(head) if head.isdigit() else 0
-
-
 async def post_job_allocate(call: OperationCall) -> dict[str, Any] | None:
-    require_version(call, "job allocation")
+    shapes = require_version(call, "job allocation")
     try:
-        parsed = requests_46.parse_allocate(call.query)
+        parsed = shapes.parse_allocate(call.query)
     except requests.RequestInvalid as exc:
         reject(call, exc)
         return None
@@ -74,12 +86,12 @@ async def _requeue_one(call: OperationCall, job_id: str, flags: frozenset[str]) 
     try:
         await call.run_blocking(call.cluster.requeue_job_with_flags, call.identity, job_id, flags)
     except SlurmError as exc:
-        return JobOutcome(_leading_id(job_id), exc.errno, exc.description, job_id)
-    return JobOutcome(_leading_id(job_id), step_id=job_id)
+        return JobOutcome(requests.leading_job_id(job_id), exc.errno, exc.description, job_id)
+    return JobOutcome(requests.leading_job_id(job_id), step_id=job_id)
 
 
 async def get_job_requeue(call: OperationCall) -> dict[str, Any]:
-    require_version(call, "job requeue")
+    shapes = require_version(call, "job requeue")
     job_id = str(call.params["job_id"])
     flags = frozenset(
         flag
@@ -89,13 +101,13 @@ async def get_job_requeue(call: OperationCall) -> dict[str, Any]:
     outcome = await _requeue_one(call, job_id, flags)
     if outcome.errno:
         call.envelope.error(outcome.errno, outcome.description, "slurm_requeue")
-    return {"status": [job_results.render_array_entry(outcome)]}
+    return {"status": [shapes.render_array_entry(outcome)]}
 
 
 async def post_jobs_requeue(call: OperationCall) -> dict[str, Any]:
-    require_version(call, "job requeue")
+    shapes = require_version(call, "job requeue")
     try:
-        jobs, flags, warnings = requests_46.parse_requeue(call.query)
+        jobs, flags, warnings = shapes.parse_requeue(call.query)
     except requests.RequestInvalid as exc:
         reject(call, exc)
         return {"status": []}
@@ -103,14 +115,14 @@ async def post_jobs_requeue(call: OperationCall) -> dict[str, Any]:
     status = []
     for job_id in jobs:
         outcome = await _requeue_one(call, job_id, flags)
-        status.append([job_results.render_array_entry(outcome)])
+        status.append([shapes.render_array_entry(outcome)])
     return {"status": status}
 
 
 async def delete_jobs(call: OperationCall) -> dict[str, Any]:
-    require_version(call, "bulk job signalling")
+    shapes = require_version(call, "bulk job signalling")
     try:
-        selection, warnings = requests_46.parse_kill_jobs(call.query)
+        selection, warnings = shapes.parse_kill_jobs(call.query)
     except requests.RequestInvalid as exc:
         reject(call, exc)
         return {"status": []}
@@ -120,7 +132,7 @@ async def delete_jobs(call: OperationCall) -> dict[str, Any]:
     except SlurmError as exc:
         call.envelope.add_slurm_error(exc)
         return {"status": []}
-    return {"status": [job_results.render_kill_entry(o) for o in outcomes]}
+    return {"status": [shapes.render_kill_entry(o) for o in outcomes]}
 
 
 def _job_ids(value: Any) -> list[str]:
@@ -131,7 +143,7 @@ def _job_ids(value: Any) -> list[str]:
 
 
 async def get_jobs_state(call: OperationCall) -> dict[str, Any]:
-    require_version(call, "job states")
+    shapes = require_version(call, "job states")
     ids = _job_ids(call.query.get("job_id"))
     payload: dict[str, Any] = {
         "jobs": [],
@@ -143,16 +155,16 @@ async def get_jobs_state(call: OperationCall) -> dict[str, Any]:
     except SlurmError as exc:
         call.envelope.add_slurm_error(exc)
         return payload
-    payload["jobs"] = [job_results.render_job_state(entry) for entry in entries]
+    payload["jobs"] = [shapes.render_job_state(entry) for entry in entries]
     return payload
 
 
 async def get_resources(call: OperationCall) -> dict[str, Any]:
-    require_version(call, "job resources")
+    shapes = require_version(call, "job resources")
     job_id = str(call.params["job_id"])
     try:
         layout = await call.run_blocking(call.cluster.job_resources, call.identity, job_id)
     except SlurmError as exc:
         call.envelope.add_slurm_error(exc)
         return {"nodes": []}
-    return {"nodes": [resource_layout.render_node_layout(node) for node in layout]}
+    return {"nodes": [shapes.render_node_layout(node) for node in layout]}

@@ -50,6 +50,7 @@ log = logging.getLogger("slurmrestd.embedded")
 
 # The Slurm release whose behaviour the embedded controller follows.
 EMBEDDED_VERSION = SlurmVersion(26, 11, 0)
+MAX_JOB_ID = 0xFFFFFFFF  # job ids are uint32
 # What `scontrol show config` reports for the embedded controller when slurm.conf
 # says nothing: the plugins whose behaviour the engine has.
 ENGINE_SETTINGS = (
@@ -87,7 +88,10 @@ def _group_name(gid: int) -> str:
 def _leading_id(text: str) -> int:
     """12 of "12", "12_3" or "12+1" (0 when there is none), for per-job outcomes."""
     head = text.split("_", 1)[0].split("+", 1)[0]
-    return int(head) if head.isdigit() else 0
+    # isdigit() alone takes "¹", which int() refuses; ids are uint32.
+    if not (head.isascii() and head.isdigit()) or int(head) > MAX_JOB_ID:
+        return 0
+    return int(head)
 
 
 def _own_user() -> str:

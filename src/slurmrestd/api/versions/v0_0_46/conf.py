@@ -14,10 +14,13 @@ import json
 from typing import Any
 
 from slurmrestd.api import schema
+from slurmrestd.api.versions.request import plain_number
 from slurmrestd.model.conf import ControllerConfig
 
 VERSION = "v0.0.46"
 SCHEMA = "v0.0.46_slurm_conf"
+MAX_PORT = 0xFFFF
+MAX_JOB_DEFAULT = 2**63 - 1  # job_defaults value is an int64
 
 
 @functools.cache
@@ -29,19 +32,22 @@ def _keys() -> dict[str, str]:
 
 
 def _port_range(text: str) -> dict[str, Any] | None:
-    low, sep, high = text.partition("-")
-    if not (sep and low.strip().isdigit() and high.strip().isdigit()):
+    low_text, sep, high_text = text.partition("-")
+    low = plain_number(low_text.strip(), MAX_PORT)
+    high = plain_number(high_text.strip(), MAX_PORT)
+    if not sep or low is None or high is None:
         return None
-    return {"minimum": int(low), "maximum": int(high), "set": True}
+    return {"minimum": low, "maximum": high, "set": True}
 
 
 def _job_defaults(text: str) -> list[dict[str, Any]] | None:
     out = []
     for item in text.split(","):
-        name, sep, value = item.partition("=")
-        if not sep or not value.strip().isdigit():
+        name, sep, text = item.partition("=")
+        value = plain_number(text.strip(), MAX_JOB_DEFAULT)
+        if not sep or value is None:
             return None
-        out.append({"type": [name.strip()], "value": int(value)})
+        out.append({"type": [name.strip()], "value": value})
     return out
 
 

@@ -12,10 +12,12 @@ from typing import Any
 
 from slurmrestd.api.schema import FieldProblem
 from slurmrestd.api.versions.request import (
+    MAX_UID,
     ParsedSubmit,
     RequestInvalid,
     error_entry,
     invalid_from_problems,
+    plain_number,
     warning_entry,
 )
 from slurmrestd.api.versions.v0_0_46.admin_requests import checked, expand_names
@@ -64,9 +66,9 @@ def parse_allocate(body: Any) -> ParsedSubmit:
 def signal_number(text: str) -> int | None:
     """ "SIGUSR1", "USR1" or "10" -> 10; None when it names no signal."""
     name = text.strip().upper()
-    if name.isdigit():
-        number = int(name)
-        return number if 0 < number < signals.NSIG else None
+    if name.isdigit():  # "¹" too: plain_number tells the ASCII ones
+        number = plain_number(name, signals.NSIG - 1)
+        return number if number else None
     try:
         return int(signals.Signals[name if name.startswith("SIG") else "SIG" + name])
     except KeyError:
@@ -93,10 +95,13 @@ def parse_kill_jobs(body: Any) -> tuple[KillJobsFilter, list[Any]]:
             problems.append(FieldProblem("signal", f"unknown signal {value['signal']!r}"))
     if value.get("user_id"):
         text = value["user_id"].strip()
-        if text.isdigit():
-            fields["user_id"] = int(text)
+        uid = plain_number(text, MAX_UID)
+        if uid is not None:
+            fields["user_id"] = uid
         else:
-            problems.append(FieldProblem("user_id", f"expected a numeric uid, got {text!r}"))
+            problems.append(
+                FieldProblem("user_id", f"expected a uid up to {MAX_UID}, got {text!r}")
+            )
     states = set()
     for name in value.get("job_state", ()):
         try:

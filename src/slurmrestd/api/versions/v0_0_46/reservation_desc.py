@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from slurmrestd.api.numbers import no_val
+from slurmrestd.api.numbers import INFINITE, no_val
 from slurmrestd.api.schema import FieldProblem
-from slurmrestd.api.versions.request import invalid_from_problems
+from slurmrestd.api.versions.request import RequestInvalid, invalid_from_problems
 from slurmrestd.api.versions.v0_0_46.admin_requests import checked
 from slurmrestd.api.versions.v0_0_46.job_desc import no_val_number
 from slurmrestd.api.versions.v0_0_46.reservations import FLAG_ORDER
@@ -23,6 +23,8 @@ SOURCE_MANY = "slurm_v0046_post_reservations"
 _TEXT = ("name", "partition", "comment", "features", "burst_buffer")
 _LISTS = ("users", "accounts", "groups", "licenses")
 _NUMBERS = ("start_time", "end_time", "duration", "node_count", "core_count", "max_start_delay")
+# Numbers where "infinite" means nothing: a start, a count, a delay (an end may be open).
+_FINITE = frozenset({"start_time", "node_count", "core_count", "max_start_delay"})
 
 
 def _tres(items: list[dict[str, Any]]) -> str:
@@ -36,16 +38,26 @@ def _tres(items: list[dict[str, Any]]) -> str:
     return ",".join(parts)
 
 
-def describe(value: dict[str, Any]) -> ReservationRequest:
-    """A converted reservation_desc_msg as a ReservationRequest."""
+def describe(
+    value: dict[str, Any], where: str = "", problems: list[FieldProblem] | None = None
+) -> ReservationRequest:
+    """A converted reservation_desc_msg as a ReservationRequest.
+
+    An infinite start_time, node_count, core_count or max_start_delay is added
+    to `problems` (paths prefixed with `where`).
+    """
     req = ReservationRequest()
+    problems = [] if problems is None else problems
     for key, item in value.items():
         if key in _TEXT:
             setattr(req, key, item)
         elif key in _LISTS:
             setattr(req, key, ",".join(item))
         elif key in _NUMBERS:
-            setattr(req, key, no_val_number(item))
+            number = no_val_number(item)
+            if key in _FINITE and number == INFINITE:
+                problems.append(FieldProblem(f"{where}{key}", "cannot be infinite"))
+            setattr(req, key, number)
         elif key == "node_list":
             req.node_list = ",".join(item)
         elif key == "flags":
@@ -59,28 +71,42 @@ def describe(value: dict[str, Any]) -> ReservationRequest:
     return req
 
 
+def _refuse(problems: list[FieldProblem], warnings: list[Any], source: str) -> None:
+    """Raises RequestInvalid (with the warnings gathered so far) when there are problems."""
+    if problems:
+        refused = invalid_from_problems(problems, [], source)
+        raise RequestInvalid(refused.errno, refused.entries, warnings)
+
+
 def parse_one(body: Any) -> tuple[list[ReservationRequest], list[Any]]:
     """POST /reservation: one reservation_desc_msg.
 
     Raises:
-        RequestInvalid: an empty body or schema problems.
+        RequestInvalid: an empty body, schema problems or an infinite start.
     """
     value, warnings = checked("v0.0.46_reservation_desc_msg", body, SOURCE_ONE)
-    return [describe(value)], warnings
+    problems: list[FieldProblem] = []
+    req = describe(value, "", problems)
+    _refuse(problems, warnings, SOURCE_ONE)
+    return [req], warnings
 
 
 def parse_many(body: Any) -> tuple[list[ReservationRequest], list[Any]]:
     """POST /reservations: {"reservations": [reservation_desc_msg, ...]}.
 
     Raises:
-        RequestInvalid: an empty body, schema problems, or no reservation at all.
+        RequestInvalid: an empty body, schema problems, an infinite start, or no
+            reservation at all.
     """
     value, warnings = checked("v0.0.46_reservation_mod_req", body, SOURCE_MANY)
     items = value.get("reservations", [])
     if not items:
         problem = FieldProblem("reservations", "at least one reservation is required")
         raise invalid_from_problems([problem], [], SOURCE_MANY)
-    return [describe(item) for item in items], warnings
+    problems: list[FieldProblem] = []
+    reqs = [describe(item, f"reservations/{i}/", problems) for i, item in enumerate(items)]
+    _refuse(problems, warnings, SOURCE_MANY)
+    return reqs, warnings
 
 
 def _csv(text: str) -> list[str]:

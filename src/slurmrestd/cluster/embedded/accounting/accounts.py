@@ -88,7 +88,7 @@ def upsert(conn: sqlite3.Connection, account: Account) -> None:
             ),
         )
     if account.coordinators:
-        users = [c.name for c in account.coordinators]
+        users = list(dict.fromkeys(c.name for c in account.coordinators))  # named twice: once
         for user in users:
             if not conn.execute(
                 "SELECT 1 FROM users WHERE name=? AND deleted=0", (user,)

@@ -22,6 +22,8 @@ DELETED = "DELETED"
 ROOT_ACCOUNT = "root"
 DEFAULT_SHARES = 1  # Fairshare=1 unless set, as sacctmgr gives
 Key = tuple[str, str, str, str]  # cluster, account, user, partition
+# slurmdbd's answer to an association on a cluster that was never added.
+INVALID_CLUSTER_NAME = Errno.INVALID_CLUSTER_NAME
 
 # Fields that identify or describe an association's place, not its limits.
 _PLACE_FIELDS = ("account", "cluster", "partition", "user", "id", "parent_account", "lineage")
@@ -158,7 +160,7 @@ def _require(conn: sqlite3.Connection, assoc: Association, key: Key) -> None:
     cluster, account, user, partition = key
     source = "slurmdb_associations_add"
     if not conn.execute("SELECT 1 FROM clusters WHERE name=? AND deleted=0", (cluster,)).fetchone():
-        raise SlurmError(Errno.EINVAL, f"cluster {cluster!r} does not exist", source)
+        raise SlurmError(INVALID_CLUSTER_NAME, f"cluster {cluster!r} has not been added", source)
     if not conn.execute("SELECT 1 FROM accounts WHERE name=? AND deleted=0", (account,)).fetchone():
         raise SlurmError(Errno.INVALID_ACCOUNT, f"account {account!r} does not exist", source)
     if (

@@ -1,9 +1,11 @@
 """Canonical records to JSON text and back, for the columns that hold whole records.
 
 Generic over the frozen dataclasses of model/: the field types say how to
-rebuild nested records, tuples and enums. Defaults are left out so a record
-stays small and a field added later reads back as its default. "No limit"
-(INFINITE) has no JSON form, so it is stored as the string "INFINITE".
+rebuild nested records, tuples (also optional ones) and enums. Defaults are
+left out so a record stays small and a field added later reads back as its
+default. "No limit" (INFINITE) has no JSON form, so it is stored as the string
+"INFINITE"; only a field that is not text reads that string back as INFINITE,
+so a text field holding "INFINITE" stays text.
 """
 
 from __future__ import annotations
@@ -53,20 +55,41 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
+def _is_text(hint: Any) -> bool:
+    """Whether a field holds text only (str, or str | None)."""
+    if hint is str:
+        return True
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        options = [o for o in typing.get_args(hint) if o is not type(None)]
+        return bool(options) and all(o is str for o in options)
+    return False
+
+
+def _option_for(value: Any, options: tuple[Any, ...]) -> Any:
+    """The member of a union a stored value was written from (None: keep it as it is)."""
+    for option in options:
+        if isinstance(value, dict) and dataclasses.is_dataclass(option):
+            return option
+        if isinstance(value, list) and typing.get_origin(option) is tuple:
+            return option
+        if isinstance(option, type) and issubclass(option, enum.Enum):
+            return option
+    return None
+
+
 def _build(value: Any, hint: Any) -> Any:
-    if value == _INFINITE_TEXT:
+    if value is None:
+        return None
+    if value == _INFINITE_TEXT and not _is_text(hint):
         return INFINITE
     origin = typing.get_origin(hint)
-    if origin is tuple:
-        item_hint = typing.get_args(hint)[0]
-        return tuple(_build(v, item_hint) for v in value)
     if origin in (typing.Union, types.UnionType):
-        for option in typing.get_args(hint):
-            if dataclasses.is_dataclass(option) and isinstance(value, dict):
-                return _build(value, option)
-            if isinstance(option, type) and issubclass(option, enum.Enum) and value is not None:
-                return option(value)
-        return value
+        option = _option_for(value, typing.get_args(hint))
+        return value if option is None else _build(value, option)
+    if origin is tuple and isinstance(value, list):
+        args = typing.get_args(hint)
+        item_hint = args[0] if args else Any
+        return tuple(_build(v, item_hint) for v in value)
     if dataclasses.is_dataclass(hint) and isinstance(value, dict):
         return load(hint, value)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):

@@ -98,19 +98,21 @@ def upsert(conn: sqlite3.Connection, user: User, local_cluster: str) -> None:
     if user.default_wckey:
         wckeys.upsert(conn, WCKey(user.default_wckey, user.name), local_cluster, default=True)
     if user.coordinators:
-        for coord in user.coordinators:
+        # An account named twice is coordinated once (it is a set, as in slurmdbd).
+        accounts = list(dict.fromkeys(c.name for c in user.coordinators))
+        for account in accounts:
             if not conn.execute(
-                "SELECT 1 FROM accounts WHERE name=? AND deleted=0", (coord.name,)
+                "SELECT 1 FROM accounts WHERE name=? AND deleted=0", (account,)
             ).fetchone():
                 raise SlurmError(
                     Errno.INVALID_ACCOUNT,
-                    f"account {coord.name!r} does not exist",
+                    f"account {account!r} does not exist",
                     "slurmdb_coord_add",
                 )
         conn.execute("DELETE FROM coordinators WHERE user=?", (user.name,))
         conn.executemany(
             "INSERT INTO coordinators (account, user) VALUES (?, ?)",
-            [(c.name, user.name) for c in user.coordinators],
+            [(account, user.name) for account in accounts],
         )
 
 

@@ -28,6 +28,9 @@ from slurmrestd.model.job_desc import JobDescription
 from slurmrestd.model.license import parse_licenses
 
 SOURCE = "job_submit"
+# What the description itself gets wrong (conflicting or malformed options) is the
+# error Slurm's REST parser gives an invalid job description: a 400, not a 500.
+INVALID_DESC = Errno.REST_INVALID_JOBS_DESC
 # Texts slurm_strerror gives for numbers cluster/errors.py does not table.
 NODE_CONFIG_UNAVAILABLE = "Requested node configuration is not available"
 PARTITION_NOT_AVAILABLE = "Required partition not available (inactive or drain)"
@@ -35,6 +38,7 @@ NODES_NOT_IN_PARTITION = "Requested nodes not in this partition"
 MAX_NICE = 2147483645  # Slurm's NICE_OFFSET - 3
 DEFAULT_CWD = "/tmp"  # where Slurm runs a job whose directory is unusable
 DEFAULT_WARN_SECONDS = 60  # --signal without @time
+MAX_WARN_SECONDS = 0xFFFF  # the job record's warn_time is a uint16
 MAX_PRIORITY = 0xFFFFFFFD  # the largest uint32 Slurm does not reserve
 
 
@@ -127,10 +131,15 @@ def parse_signal(spec: str) -> tuple[int, int, bool]:
         flags, rest = "", spec
     name, _, when = rest.partition("@")
     if name.isdigit():
-        number = int(name)
+        number = int(name)  # ValueError for "¹", a digit only to isdigit()
+        if not 0 < number < signals.NSIG:
+            raise ValueError(f"no signal {number}")
     else:
         number = signals.Signals["SIG" + name.upper().removeprefix("SIG")].value
-    return number, int(when) if when else DEFAULT_WARN_SECONDS, "B" in flags.upper()
+    seconds = int(when) if when else DEFAULT_WARN_SECONDS
+    if not 0 <= seconds <= MAX_WARN_SECONDS:
+        raise ValueError(f"warning time {seconds} out of range")
+    return number, seconds, "B" in flags.upper()
 
 
 def explicit_priority(value: float | None) -> int:
@@ -211,7 +220,7 @@ def admit(
     if desc.environment is None:
         raise refuse(Errno.ENVIRONMENT_MISSING)
     if not all(isinstance(v, str) and "\0" not in k + v for k, v in desc.environment.items()):
-        raise refuse(Errno.EINVAL, "environment values must be text without NUL")
+        raise refuse(INVALID_DESC, "environment values must be text without NUL")
     uid = desc.user_id if desc.user_id is not None else user.uid
     gid = desc.group_id if desc.group_id is not None else user.gid
     if (uid != user.uid or gid != user.gid) and not user.is_operator:
@@ -226,7 +235,7 @@ def admit(
     if nice < 0 and not user.is_operator:
         raise refuse(Errno.ACCESS_DENIED)
     if desc.memory_per_node is not None and desc.memory_per_cpu is not None:
-        raise refuse(Errno.EINVAL, "--mem and --mem-per-cpu are mutually exclusive")
+        raise refuse(INVALID_DESC, "--mem and --mem-per-cpu are mutually exclusive")
     cpus_per_task = 1 if desc.cpus_per_task is None else desc.cpus_per_task
     min_nodes = 1 if desc.minimum_nodes is None else desc.minimum_nodes
     tasks = desc.tasks
@@ -251,10 +260,10 @@ def admit(
         try:
             warn = parse_signal(desc.signal)
         except (ValueError, KeyError):
-            raise refuse(Errno.EINVAL, f"invalid --signal {desc.signal!r}") from None
+            raise refuse(INVALID_DESC, f"invalid --signal {desc.signal!r}") from None
     open_mode = desc.open_mode or "truncate"
     if open_mode not in ("append", "truncate"):
-        raise refuse(Errno.EINVAL, f"invalid open_mode {open_mode!r}")
+        raise refuse(INVALID_DESC, f"invalid open_mode {open_mode!r}")
     _node_names(config, desc.required_nodes)
     _node_names(config, desc.excluded_nodes)
     held = None
@@ -331,7 +340,7 @@ def _with_script_options(desc: JobDescription, now: float) -> JobDescription:
     try:
         return merge(desc, parse_script_options(desc.script, now))
     except DirectiveError as exc:
-        raise refuse(Errno.EINVAL, str(exc)) from None
+        raise refuse(INVALID_DESC, str(exc)) from None
     except ValueError as exc:
         raise refuse(Errno.INVALID_TIME_VALUE, str(exc)) from None
 

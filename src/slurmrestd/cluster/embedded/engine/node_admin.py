@@ -16,6 +16,8 @@ from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.model.node_update import NodeUpdate
 from slurmrestd.slurmconf import SlurmConfError, parse_text
 
+MAX_WEIGHT = 0xFFFFFFFE  # uint32 below Slurm's INFINITE
+
 SOURCE = "update_node"
 # States an update may ask for; IDLE clears DOWN/DRAIN like RESUME but never refuses.
 _DOWN_STATES = frozenset({"DOWN", "FAIL"})
@@ -118,6 +120,8 @@ def update(
             raise _error(Errno.ACTIVE_FEATURE_NOT_SUBSET, "active features must be features")
         out = replace(out, active_features=tuple(change.active_features))
     if change.weight is not None:
+        if not 0 <= change.weight <= MAX_WEIGHT:  # infinite means nothing for a weight
+            raise _error(Errno.DATA_CONV_FAILED, f"weight {change.weight} is out of range")
         out = replace(out, weight=int(change.weight))
     return out
 

@@ -24,6 +24,9 @@ from slurmrestd.model.partition_update import PartitionUpdate
 
 SOURCE = "update_partition"
 IN_USE_TEXT = "Partition is in use: jobs are queued or running in it"
+# A value the partition field cannot hold (a state it never takes, a negative
+# limit of an unsigned field) is a conversion failure, as Slurm's parser says.
+UNUSABLE_VALUE = Errno.DATA_CONV_FAILED
 
 
 def _error(errno: Errno, description: str = "") -> SlurmError:
@@ -52,7 +55,7 @@ def put(change: PartitionUpdate, config: EngineConfig) -> PartitionConfig:
     """The partition `change` creates, or the existing one it updates.
 
     Raises:
-        SlurmError: 2000 no name, 2018 unknown nodes, 22 an unusable state or limit.
+        SlurmError: 2000 no name, 2018 unknown nodes, 9202 an unusable state or limit.
     """
     if not change.name or "," in change.name:
         raise _error(Errno.INVALID_PARTITION_NAME, "a partition needs a single name")
@@ -63,7 +66,7 @@ def put(change: PartitionUpdate, config: EngineConfig) -> PartitionConfig:
         try:
             part = replace(part, state=PartitionState(change.state.value))
         except ValueError:
-            raise _error(Errno.EINVAL, f"partition state {change.state.value}") from None
+            raise _error(UNUSABLE_VALUE, f"partition state {change.state.value}") from None
     if change.default is not None:
         part = replace(part, default=change.default)
     limits = {
@@ -74,7 +77,7 @@ def put(change: PartitionUpdate, config: EngineConfig) -> PartitionConfig:
     for name, value in limits.items():
         if value is not None:
             if value != INFINITE and value < 0:
-                raise _error(Errno.EINVAL, f"{name} cannot be negative")
+                raise _error(UNUSABLE_VALUE, f"{name} cannot be negative")
             part = replace(part, **{name: _limit(value)})
     if change.default_time is not None:
         part = replace(part, default_time=_limit(change.default_time))

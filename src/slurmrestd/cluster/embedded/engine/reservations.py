@@ -39,6 +39,8 @@ IN_USE_TEXT = "Reservation is busy: jobs are running in it"
 MAX_PAST_START = 600
 # What an infinite duration becomes (slurmctld uses one year as well).
 YEAR_SECONDS = 365 * 24 * 3600
+# The last moment a time_t (int64) holds: a window must end by then.
+LATEST_TIME = 2**63 - 1
 
 # Flags kept as given; the NO_* forms clear them on update.
 KEPT_FLAGS = frozenset(
@@ -225,6 +227,9 @@ def _window(req: ReservationRequest, base: ReservationRecord | None, now: float)
     start = req.start_time if req.start_time is not None else None
     if start is None:
         start = base.start_time if base is not None else int(now)
+    elif not math.isfinite(start):
+        # "no limit" makes sense for an end, never for a start
+        raise _error(Errno.INVALID_TIME_VALUE, "start_time cannot be infinite")
     elif start < now - MAX_PAST_START:
         raise _error(Errno.INVALID_TIME_VALUE, "start_time is in the past")
     start = max(int(start), int(now)) if base is None else int(start)
@@ -240,6 +245,10 @@ def _window(req: ReservationRequest, base: ReservationRecord | None, now: float)
         end = start + YEAR_SECONDS
     if end <= start:
         raise _error(Errno.INVALID_TIME_VALUE, "the reservation would end before it starts")
+    if end > LATEST_TIME:
+        raise _error(
+            Errno.INVALID_TIME_VALUE, "the reservation would end after the last time Slurm can hold"
+        )
     return start, int(end)
 
 
