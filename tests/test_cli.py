@@ -87,6 +87,7 @@ OPTION_CASES: dict[str, tuple[list[str], str, Any]] = {
     "--backend": (["--backend", "embedded"], "backend", "embedded"),
     "--read-timeout": (["--read-timeout", "2.5"], "read_timeout", 2.5),
     "--idle-timeout": (["--idle-timeout", "0"], "idle_timeout", 0.0),
+    "--read-freshness": (["--read-freshness", "0"], "read_freshness", 0.0),
 }
 
 
@@ -114,6 +115,7 @@ ENV_CASES: dict[str, tuple[str, str, Any]] = {
     "SLURMRESTD_LISTEN": (":8080,unix:/run/x.sock", "listen", (":8080", "unix:/run/x.sock")),
     "SLURMRESTD_MAX_CONNECTIONS": ("33", "max_connections", 33),
     "SLURMRESTD_OPENAPI_PLUGINS": ("slurmctld,util", "openapi_plugins", ("slurmctld", "util")),
+    "SLURMRESTD_READ_FRESHNESS": ("0.25", "read_freshness", 0.25),
     "SLURMRESTD_READ_TIMEOUT": ("0", "read_timeout", 0.0),
     "SLURMRESTD_SECURITY": (
         "disable_unshare_files,disable_user_check",
@@ -168,6 +170,7 @@ def test_unrelated_environment_is_ignored():
         (["--backend", "slurm"], {"SLURMRESTD_BACKEND": "embedded"}, "backend", "slurm"),
         (["--read-timeout", "1"], {"SLURMRESTD_READ_TIMEOUT": "2"}, "read_timeout", 1.0),
         (["--idle-timeout", "3"], {"SLURMRESTD_IDLE_TIMEOUT": "4"}, "idle_timeout", 3.0),
+        (["--read-freshness", "0"], {"SLURMRESTD_READ_FRESHNESS": "4"}, "read_freshness", 0.0),
         # an empty -s/-a on the command line still wins over the environment
         (["-a", ""], {"SLURMRESTD_AUTH_TYPES": "jwt"}, "auth_types", ()),
     ],
@@ -300,14 +303,16 @@ def test_unknown_backend():
         parse_options([], {"SLURMRESTD_BACKEND": "mock"})
 
 
-@pytest.mark.parametrize("option", ["--read-timeout", "--idle-timeout"])
+@pytest.mark.parametrize("option", ["--read-timeout", "--idle-timeout", "--read-freshness"])
 @pytest.mark.parametrize("text", ["-1", "soon"])
 def test_bad_timeouts(option, text):
     with pytest.raises(UsageError):
         parse(f"{option}={text}")
 
 
-@pytest.mark.parametrize("name", ["SLURMRESTD_READ_TIMEOUT", "SLURMRESTD_IDLE_TIMEOUT"])
+@pytest.mark.parametrize(
+    "name", ["SLURMRESTD_READ_TIMEOUT", "SLURMRESTD_IDLE_TIMEOUT", "SLURMRESTD_READ_FRESHNESS"]
+)
 def test_bad_timeout_variables(name):
     with pytest.raises(UsageError):
         parse_options([], {name: "-5"})

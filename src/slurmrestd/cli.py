@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from slurmrestd import version_text
 from slurmrestd.http.limits import DEFAULT_MAX_CONNECTIONS, IDLE_TIMEOUT_S, READ_TIMEOUT_S
 
+# Seconds a slurm-backend read may be reused (cluster/slurm/freshness.py).
+READ_FRESHNESS_S = 1.0
+
 DEFAULT_THREADS = 20
 MIN_THREADS, MAX_THREADS = 2, 1024  # upstream's accepted range for -t
 SECURITY_FLAGS = ("disable_unshare_files", "disable_unshare_sysv", "disable_user_check")
@@ -44,6 +47,9 @@ Usage: slurmrestd [OPTIONS] <[host]:port|unix:/path/to/socket>...
   --backend <name>        auto (default), embedded or slurm.
   --read-timeout <s>      Seconds a request may take to arrive (default 60; 0 = none).
   --idle-timeout <s>      Seconds an idle keep-alive connection is kept (default 300).
+  --read-freshness <s>    slurm backend: seconds a read answer may be reused for the
+                          same credentials (default 1; 0 = every read asks Slurm).
+                          A write through this daemon is seen by the next read.
 
 Environment:
   SLURM_CONF                      slurm.conf path (-f wins).
@@ -56,6 +62,7 @@ Environment:
   SLURMRESTD_LISTEN               comma list of listen addresses (added to the arguments).
   SLURMRESTD_MAX_CONNECTIONS      as --max-connections.
   SLURMRESTD_OPENAPI_PLUGINS      as -s.
+  SLURMRESTD_READ_FRESHNESS       as --read-freshness.
   SLURMRESTD_READ_TIMEOUT         as --read-timeout.
   SLURMRESTD_SECURITY             comma list of disable_unshare_files,
                                   disable_unshare_sysv, disable_user_check.
@@ -72,6 +79,7 @@ ENVIRONMENT_VARIABLES = (
     "SLURMRESTD_LISTEN",
     "SLURMRESTD_MAX_CONNECTIONS",
     "SLURMRESTD_OPENAPI_PLUGINS",
+    "SLURMRESTD_READ_FRESHNESS",
     "SLURMRESTD_READ_TIMEOUT",
     "SLURMRESTD_SECURITY",
 )
@@ -97,6 +105,7 @@ class Options:
     backend: str = "auto"
     read_timeout: float = READ_TIMEOUT_S
     idle_timeout: float = IDLE_TIMEOUT_S
+    read_freshness: float = READ_FRESHNESS_S
     jwt_mode: str | None = None  # SLURM_JWT
     show_help: bool = False
     show_version: bool = False
@@ -165,6 +174,7 @@ def _argument_parser() -> _Parser:
     p.add_argument("--backend", dest="backend")
     p.add_argument("--read-timeout", dest="read_timeout")
     p.add_argument("--idle-timeout", dest="idle_timeout")
+    p.add_argument("--read-freshness", dest="read_freshness")
     return p
 
 
@@ -220,6 +230,10 @@ def parse_options(argv: Sequence[str], environ: Mapping[str, str]) -> Options:
     text = args.idle_timeout or env.get("SLURMRESTD_IDLE_TIMEOUT")
     if text:
         idle_timeout = _seconds("idle timeout", text)
+    read_freshness = READ_FRESHNESS_S
+    text = args.read_freshness or env.get("SLURMRESTD_READ_FRESHNESS")
+    if text:
+        read_freshness = _seconds("read freshness", text)
 
     return Options(
         listen=tuple(listen),
@@ -236,6 +250,7 @@ def parse_options(argv: Sequence[str], environ: Mapping[str, str]) -> Options:
         backend=backend,
         read_timeout=read_timeout,
         idle_timeout=idle_timeout,
+        read_freshness=read_freshness,
         jwt_mode=env.get("SLURM_JWT"),
         show_help=args.help,
         show_version=args.version,

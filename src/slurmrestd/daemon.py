@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import pwd
+import shutil
 import signal
 import socket
 import sys
@@ -151,24 +152,47 @@ def print_list(kind: str) -> int:
 
 
 def make_cluster(options: Options, conf: SlurmConf | None) -> Cluster:
-    """The backend of --backend / SLURMRESTD_BACKEND (auto is embedded for now).
+    """The backend of --backend / SLURMRESTD_BACKEND.
+
+    auto: the Slurm cluster slurm.conf names when its controller answers,
+    else the embedded one (a laptop without Slurm, or a copy of slurm.conf
+    for the embedded controller).
 
     Raises:
         StartupError: --backend slurm and no controller answers.
     """
     if options.backend == "slurm":
-        # Imported here: the embedded default never needs Slurm's commands.
-        from slurmrestd.cluster.slurm import SlurmCluster
-        from slurmrestd.cluster.slurm.commands import UNREACHABLE
-
+        return _slurm_cluster(options, conf)
+    if options.backend == "auto" and _names_a_controller(conf):
         try:
-            return SlurmCluster.connect(options.conf_file, conf)
-        except SlurmError as exc:
-            what = "unable to contact slurmctld" if exc.errno in UNREACHABLE else "unusable"
-            raise StartupError(
-                f"slurm backend: {what}: {exc.description or exc.text} (from {exc.source})"
-            ) from None
+            return _slurm_cluster(options, conf)
+        except StartupError as exc:
+            log.warning("%s; serving the embedded backend instead", exc)
     return EmbeddedCluster(conf)
+
+
+def _names_a_controller(conf: SlurmConf | None) -> bool:
+    """Whether slurm.conf names a slurmctld and Slurm's commands are installed."""
+    if conf is None or shutil.which("scontrol") is None:
+        return False
+    try:
+        return bool(conf.slurmctld_hosts)
+    except SlurmConfError:
+        return False
+
+
+def _slurm_cluster(options: Options, conf: SlurmConf | None) -> Cluster:
+    # Imported here: the embedded default never needs Slurm's commands.
+    from slurmrestd.cluster.slurm import SlurmCluster
+    from slurmrestd.cluster.slurm.commands import UNREACHABLE
+
+    try:
+        return SlurmCluster.connect(options.conf_file, conf, freshness=options.read_freshness)
+    except SlurmError as exc:
+        what = "unable to contact slurmctld" if exc.errno in UNREACHABLE else "unusable"
+        raise StartupError(
+            f"slurm backend: {what}: {exc.description or exc.text} (from {exc.source})"
+        ) from None
 
 
 def bind_listeners(options: Options, daemon: Daemon) -> list[socket.socket]:

@@ -42,7 +42,10 @@ def slurm_testbed() -> Iterator[testbed.Testbed]:
 
 
 def _our_daemon(bed: testbed.Testbed, user: pwd.struct_passwd) -> Iterator[harness.Daemon]:
+    # Freshness 0: the tests compare with the C daemon and change the cluster behind our
+    # back (scontrol as root), so every read must ask Slurm.
     args = ["--backend", "slurm", "-f", str(bed.conf), "-a", "rest_auth/jwt"]
+    args += ["--read-freshness", "0"]
     args += [*harness.privilege_args(user), "127.0.0.1:0"]
     with harness.daemon_running(args, env=harness.base_env()) as daemon:
         yield daemon

@@ -228,3 +228,32 @@ def test_signal_runs_scancel_watching_for_its_retries(stderr: str, errno: int | 
             cluster.signal_job(jwt_identity(), "7", 10, frozenset({"BATCH_JOB"}))
         assert (info.value.errno, info.value.source) == (errno, "slurm_kill_job")
     assert spawned == [["scancel", "-v", "--signal=10", "--batch", "7"]]
+
+
+def test_reads_within_the_freshness_bound_share_one_command_until_a_write(
+    responses: dict[tuple[str, ...], tuple[int, str, str]],
+) -> None:
+    runner = FakeRunner(responses)
+    clock = [1000.0]
+    commands = SlurmCommands("/c", runner=runner, base_env={"PATH": "/bin"})
+    cluster = SlurmCluster.connect_with(
+        commands, wall_clock=lambda: NOW, clock=lambda: clock[0], freshness=2.0
+    )
+    alice, bob = jwt_identity(), jwt_identity("bob")
+
+    def squeues() -> int:
+        return sum(1 for argv, _ in runner.calls if tuple(argv) == SQUEUE_JSON)
+
+    cluster.jobs(alice)
+    cluster.job(alice, "26")  # /job/{id} is answered from the same job table
+    clock[0] += 1.9
+    cluster.jobs(alice)
+    assert squeues() == 1
+    cluster.jobs(bob)  # another user's credentials read for themselves
+    assert squeues() == 2
+    clock[0] += 0.2
+    cluster.jobs(alice)
+    assert squeues() == 3
+    cluster.update_job(alice, "26", JobDescription(comment="x"))
+    cluster.jobs(alice)  # read-your-writes: no reuse after a write
+    assert squeues() == 4

@@ -38,6 +38,7 @@ from slurmrestd.cluster.slurm.commands import (
     SlurmCommands,
     error_from_output,
 )
+from slurmrestd.cluster.slurm.freshness import FreshReads
 from slurmrestd.cluster.slurm.json_reads import jobs_from_squeue, nodes_from_sinfo, select_job
 from slurmrestd.cluster.slurm.parse import parse_config, parse_licenses, parse_ping, parse_version
 from slurmrestd.cluster.slurm.partition_text import parse_partitions
@@ -45,7 +46,6 @@ from slurmrestd.cluster.slurm.protocol import ControllerError, ProtocolClient
 from slurmrestd.cluster.slurm.protocol.versions import protocol_of_release
 from slurmrestd.cluster.slurm.reservation_text import parse_reservations
 from slurmrestd.cluster.slurm.sdiag_text import parse_sdiag
-from slurmrestd.cluster.slurm.singleflight import SingleFlight
 from slurmrestd.cluster.slurm.submission import check_submitter, environment_fds, submit_error
 from slurmrestd.model.controller import ControllerPing, SlurmVersion
 from slurmrestd.model.diag import ControllerDiag
@@ -65,6 +65,8 @@ T = TypeVar("T")
 
 # How long a health answer is reused before a background ping refreshes it.
 HEALTH_TTL_S = 10.0
+# How long a read answer is reused by default (--read-freshness): many pollers, one read.
+DEFAULT_FRESHNESS_S = 1.0
 
 # The read commands (22.05): squeue/sinfo print the v0.0.38 bodies; partitions,
 # reservations and statistics exist only as text. --all shows hidden partitions.
@@ -200,6 +202,7 @@ class SlurmCluster(_NotYetServed):
         euid: Callable[[], int] = os.geteuid,
         in_background: Callable[[Callable[[], None]], None] = _start_thread,
         native: NativeCalls | None = None,
+        freshness: float = DEFAULT_FRESHNESS_S,
     ) -> None:
         self.name = name
         self._native = native
@@ -209,7 +212,7 @@ class SlurmCluster(_NotYetServed):
         self._wall_clock = wall_clock
         self._euid = euid
         self._in_background = in_background
-        self._reads: SingleFlight[Any] = SingleFlight()
+        self._reads = FreshReads(freshness, clock)
         self._lock = threading.Lock()
         self._healthy = True
         self._checked_at = clock()
@@ -222,15 +225,18 @@ class SlurmCluster(_NotYetServed):
         conf: SlurmConf | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT_S,
+        freshness: float = DEFAULT_FRESHNESS_S,
     ) -> SlurmCluster:
         """The cluster of slurm.conf `conf_path` (None: where the commands look by default).
+
+        `freshness`: seconds a read answer may be reused (see freshness.py).
 
         Raises:
             SlurmError: no controller answers, or its configuration cannot be read.
         """
         commands = SlurmCommands(conf_path, timeout=timeout)
         fallback = conf.cluster_name if conf is not None else None
-        cluster = cls.connect_with(commands, fallback_name=fallback)
+        cluster = cls.connect_with(commands, fallback_name=fallback, freshness=freshness)
         if conf is not None:
             cluster._native = NativeCalls.for_cluster(conf, cluster.version, timeout)
         return cluster
@@ -270,18 +276,19 @@ class SlurmCluster(_NotYetServed):
     def ping(self, identity: Identity) -> list[ControllerPing]:
         native = self._native
         if native is not None and identity.token is not None:
-            pings = native.ping(identity)
+            pings = self._shared_read(identity, ("ping",), lambda: native.ping(identity))
         else:
-            pings = self._observe(lambda: ping_controllers(self._commands, identity))
+            pings = self._shared_read(
+                identity, ("scontrol", "ping"), lambda: ping_controllers(self._commands, identity)
+            )
         # Only "UP" is news about the backend: a user's DOWN may be their credential's fault.
         if any(p.responding for p in pings):
             self._note_health(True)
         return pings
 
     def licenses(self, identity: Identity) -> LicenseSnapshot:
-        text = self._observe(
-            lambda: self._commands.output(identity, ("scontrol", "show", "licenses", "-o"))
-        )
+        argv = ("scontrol", "show", "licenses", "-o")
+        text = self._shared_read(identity, argv, lambda: self._commands.output(identity, argv))
         # The commands do not print when the license table last changed.
         return LicenseSnapshot(parse_licenses(text), 0)
 
@@ -343,13 +350,13 @@ class SlurmCluster(_NotYetServed):
             raise SlurmError(Errno.JOB_SCRIPT_MISSING, "", "slurm_submit_batch_job")
         native = self._native
         if native is not None and identity.token is not None and len(descriptions) == 1:
-            result = self._observe(lambda: native.submit(identity, descriptions[0]))
+            result = self._changed(lambda: native.submit(identity, descriptions[0]))
             if result is not None:
                 return result
         check_submitter(identity, self._euid())
         with environment_fds(descriptions) as fds:
             argv = sbatch_args.sbatch_command(descriptions, fds)
-            result = self._observe(
+            result = self._changed(
                 lambda: self._commands.run(
                     identity,
                     argv,
@@ -384,7 +391,7 @@ class SlurmCluster(_NotYetServed):
             SlurmError: 2017 unknown job, 2002 not the user's, 2021 already done, ...
         """
         argv = job_control.scancel_command(job_id, signal, flags)
-        result = self._observe(
+        result = self._changed(
             lambda: self._commands.run_watching(
                 identity, argv, give_up_on=job_control.SCANCEL_RETRY_MARK
             )
@@ -434,10 +441,17 @@ class SlurmCluster(_NotYetServed):
         must never ride on a valid one's answer.
         """
         key: Hashable = (identity.user_name, identity.uid, identity.token, argv)
-        return self._reads.run(key, lambda: self._observe(read))
+        return self._reads.read(key, lambda: self._observe(read))
+
+    def _changed(self, call: Callable[[], T]) -> T:
+        """Run a write; whatever it did, later reads must see it (no reuse)."""
+        try:
+            return self._observe(call)
+        finally:
+            self._reads.forget()
 
     def _write(self, identity: Identity, argv: list[str], source: str) -> None:
-        result = self._observe(lambda: self._commands.run(identity, argv))
+        result = self._changed(lambda: self._commands.run(identity, argv))
         if result.returncode != 0:
             error = error_from_output(argv, result.returncode, result.stdout, result.stderr)
             raise SlurmError(error.errno, error.description, source)

@@ -1,0 +1,108 @@
+"""FreshReads: answers reused within the freshness bound, forgotten after a write."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from slurmrestd.cluster.slurm.freshness import MAX_ENTRIES, FreshReads
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def __call__(self) -> int:
+        self.runs += 1
+        return self.runs
+
+
+def test_an_answer_is_reused_within_the_bound_only() -> None:
+    clock, work = Clock(), Counter()
+    reads = FreshReads(1.0, clock)
+    assert [reads.read("jobs", work) for _ in range(3)] == [1, 1, 1]
+    clock.now += 0.99
+    assert reads.read("jobs", work) == 1
+    clock.now += 0.02
+    assert reads.read("jobs", work) == 2
+
+
+def test_keys_are_apart() -> None:
+    reads, work = FreshReads(1.0, Clock()), Counter()
+    assert (reads.read(("alice", "squeue"), work), reads.read(("bob", "squeue"), work)) == (1, 2)
+
+
+def test_a_write_forgets_every_answer() -> None:
+    reads, work = FreshReads(1.0, Clock()), Counter()
+    reads.read("a", work)
+    reads.forget()
+    assert reads.read("a", work) == 2
+
+
+def test_a_read_that_began_before_a_write_is_not_kept() -> None:
+    reads, work = FreshReads(1.0, Clock()), Counter()
+
+    def racing() -> int:
+        reads.forget()  # a write lands while this read runs
+        return work()
+
+    assert reads.read("a", racing) == 1
+    assert reads.read("a", work) == 2
+
+
+def test_errors_are_not_kept() -> None:
+    reads, work = FreshReads(1.0, Clock()), Counter()
+
+    def failing() -> int:
+        raise RuntimeError("controller down")
+
+    with pytest.raises(RuntimeError):
+        reads.read("a", failing)
+    assert reads.read("a", work) == 1
+
+
+def test_bound_zero_reuses_nothing_but_still_shares_flights() -> None:
+    reads, work = FreshReads(0, Clock()), Counter()
+    assert [reads.read("a", work) for _ in range(2)] == [1, 2]
+    gate, started = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        gate.wait(5)
+        return "shared"
+
+    results: list[str] = []
+    leader = threading.Thread(target=lambda: results.append(reads.read("b", slow)))
+    leader.start()
+    started.wait(5)
+    follower = threading.Thread(target=lambda: results.append(reads.read("b", work)))
+    follower.start()
+    for _ in range(500):
+        if reads.callers("b") == 2:
+            break
+        threading.Event().wait(0.01)
+    gate.set()
+    leader.join(5)
+    follower.join(5)
+    assert results == ["shared", "shared"]
+
+
+def test_the_oldest_answer_goes_when_full() -> None:
+    clock = Clock()
+    reads = FreshReads(1000.0, clock)
+    for i in range(MAX_ENTRIES):
+        clock.now += 0.001
+        reads.read(i, lambda i=i: i)
+    reads.read("new", lambda: "x")
+    last = MAX_ENTRIES - 1
+    assert reads.read(last, Counter()) == last  # kept
+    assert reads.read(0, Counter()) == 1  # evicted: read again
