@@ -13,11 +13,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from slurmrestd.api import schema
 from slurmrestd.api.call import OperationCall
 from slurmrestd.api.operations import slurmdb_requests as requests
+from slurmrestd.api.prerendered import RenderCache
 from slurmrestd.api.versions.dbv0_0_38 import accounts as accounts_38
 from slurmrestd.api.versions.dbv0_0_38 import associations as assocs_38
 from slurmrestd.api.versions.dbv0_0_38 import clusters as clusters_38
@@ -87,6 +89,8 @@ class Kind:
     renderers: dict[int, Callable[[Any], dict[str, Any]]]
     source: str  # the slurmdb call that lists them
     empty: str = Empty.ERROR
+    # Per API number: each record's JSON kept while it is unchanged (long lists: jobs).
+    rendered: dict[int, RenderCache[Any]] | None = None
 
 
 def _kind(
@@ -126,6 +130,10 @@ JOBS = _kind(
     "jobs", "jobs", jobs_38.render_job, jobs_46.render_job, "slurmdb_jobs_get", "JOB",
     empty=Empty.REPORTED,
 )  # fmt: skip
+JOBS = dataclasses.replace(
+    JOBS,
+    rendered={api: RenderCache(r, attrgetter("job_id")) for api, r in JOBS.renderers.items()},
+)
 INSTANCES = Kind(
     {**{api: "instances" for api in _BETWEEN}, 46: "instances"},
     {**{api: m.INSTANCE.render for api, m in _BETWEEN.items()}, 46: instances_46.render_instance},
@@ -206,8 +214,11 @@ def _nothing_found(call: OperationCall, source: str, empty: str = Empty.ERROR) -
 
 
 def _payload(call: OperationCall, kind: Kind, records: list[Any]) -> dict[str, Any]:
+    key = kind.keys[call.api_number]
+    if kind.rendered is not None:
+        return {key: kind.rendered[call.api_number].array(records)}
     render = kind.renderers[call.api_number]
-    return {kind.keys[call.api_number]: [render(r) for r in records]}
+    return {key: [render(r) for r in records]}
 
 
 async def _answer(
@@ -223,6 +234,8 @@ async def _answer(
         return _payload(call, kind, [])
     if not records:
         _nothing_found(call, kind.source, kind.empty)
+    if kind.rendered is not None:  # a long list: rendered off the event loop
+        return await call.run_blocking(_payload, call, kind, records)
     return _payload(call, kind, records)
 
 

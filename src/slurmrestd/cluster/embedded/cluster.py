@@ -185,7 +185,7 @@ class EmbeddedCluster:
 
     def _accounting_jobs(self) -> list[convert.AccountingJob]:
         now = int(time.time())
-        return [convert.accounting_job(r, self.name, now) for r in self._engine().jobs()]
+        return [self._job_cache.accounting_job(r, now) for r in self._engine().jobs()]
 
     def _submitter(self, identity: Identity) -> Submitter:
         return Submitter(

@@ -178,6 +178,7 @@ class JobCache:
     def __init__(self, cluster: str) -> None:
         self.cluster = cluster
         self._done: dict[int, tuple[JobRecord, Job]] = {}
+        self._accounted: dict[int, tuple[JobRecord, AccountingJob]] = {}
 
     def job(self, rec: JobRecord) -> Job:
         entry = self._done.get(rec.job_id)
@@ -187,9 +188,20 @@ class JobCache:
         self._done[rec.job_id] = (rec, job)
         return job
 
+    def accounting_job(self, rec: JobRecord, now: int) -> AccountingJob:
+        """The record's accounting view; a running job's elapsed time moves with `now`."""
+        entry = self._accounted.get(rec.job_id)
+        if entry is not None and entry[0] is rec:
+            return entry[1]
+        job = accounting_job(rec, self.cluster, now)
+        if rec.state.finished or not rec.start_time:
+            self._accounted[rec.job_id] = (rec, job)
+        return job
+
     def forget_except(self, job_ids: set[int]) -> None:
         """Drop the conversions of jobs the engine no longer holds."""
         self._done = {k: v for k, v in self._done.items() if k in job_ids}
+        self._accounted = {k: v for k, v in self._accounted.items() if k in job_ids}
 
     def __len__(self) -> int:
         return len(self._done)
