@@ -31,6 +31,7 @@ OPTIONS = (
     "--backend",
     "--read-timeout",
     "--idle-timeout",
+    "--read-freshness",
 )
 OPENAPI_PLUGINS = [
     "openapi/v0.0.38",
