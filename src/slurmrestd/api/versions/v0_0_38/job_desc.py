@@ -597,4 +597,8 @@ def parse_update(body: Any, *, context: str = "") -> ParsedUpdate:
     if len(descriptions) > 1 or isinstance(body, list):
         het = resp_entry(0, SOURCE_JOB_LIST, f"unexpected het job request from {context}")
         raise RequestInvalid(Errno.REST_INVALID_JOBS_DESC, [het])
+    # 22.05 parsed "name"/"job_name" here but never changed the job's name (200, no
+    # error, name kept: compared with the real daemon, tests/slurm/
+    # test_differential_v0_0_38.py), although slurmctld renames on `scontrol update`.
+    descriptions[0].name = None
     return ParsedUpdate(descriptions[0])
