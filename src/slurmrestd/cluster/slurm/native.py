@@ -1,0 +1,81 @@
+"""Calls over Slurm's own protocol as the token's user: ping and batch submission."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from slurmrestd.auth.base import Identity
+from slurmrestd.cluster.errors import Errno, SlurmError
+from slurmrestd.cluster.slurm.protocol import ControllerError, ProtocolClient
+from slurmrestd.cluster.slurm.protocol.versions import protocol_of_release
+from slurmrestd.model.controller import ControllerPing, SlurmVersion
+from slurmrestd.model.job_desc import JobDescription, SubmitResult
+from slurmrestd.slurmconf import SlurmConf, SlurmConfError
+
+if TYPE_CHECKING:
+    pass
+
+
+log = logging.getLogger(__name__)
+
+
+class NativeCalls:
+    """The calls made over Slurm's own protocol, as the token's user, without a process.
+
+    Only for identities with a token (the client speaks auth/jwt); the others
+    go through the commands, which sign with munge.
+    """
+
+    def __init__(self, client: ProtocolClient, hosts: Sequence[str]) -> None:
+        self.client = client
+        self._each = list(zip(hosts, client.for_each_controller(), strict=True))
+
+    @classmethod
+    def for_cluster(
+        cls, conf: SlurmConf, version: SlurmVersion, timeout: float
+    ) -> NativeCalls | None:
+        """None when slurm.conf names no usable controller or the release is not spoken."""
+        number = protocol_of_release(version.major, version.minor)
+        if number is None:
+            log.info("Slurm %s: no native protocol client, commands only", version)
+            return None
+        try:
+            client = ProtocolClient.from_conf(conf, timeout, protocol_version=number)
+            hosts = [host.name for host in conf.slurmctld_hosts]
+        except (ValueError, SlurmConfError) as exc:
+            log.info("no native protocol client: %s", exc)
+            return None
+        return cls(client, hosts)
+
+    def ping(self, identity: Identity) -> list[ControllerPing]:
+        """REQUEST_PING to every controller, as `scontrol ping` asks each one."""
+        pings = []
+        for index, (host, client) in enumerate(self._each):
+            try:
+                latency_us = int(client.ping(identity.token, identity.user_name) * 1e6)
+            except SlurmError:
+                latency_us = -1
+            mode = "primary" if index == 0 else f"backup{index}"
+            up = latency_us >= 0
+            pings.append(ControllerPing(host, up, max(latency_us, 0), index == 0, mode))
+        return pings
+
+    def submit(self, identity: Identity, desc: JobDescription) -> SubmitResult | None:
+        """REQUEST_SUBMIT_BATCH_JOB as the token's user; None when the client cannot
+        express the description (sbatch is asked instead).
+
+        Raises:
+            SlurmError: refused by slurmctld, or the controller could not be reached.
+        """
+        try:
+            reply = self.client.submit_batch(desc, identity.token, identity.user_name)
+        except ControllerError:
+            raise
+        except SlurmError as exc:
+            if exc.errno == Errno.NOT_SUPPORTED:
+                log.debug("submission falls back to sbatch: %s", exc.description)
+                return None
+            raise
+        return reply.to_result()
