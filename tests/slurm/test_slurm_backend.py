@@ -113,3 +113,17 @@ def test_unreachable_controller_is_fatal_at_start(
     assert result.returncode == 1, stderr
     assert "fatal: slurm backend: unable to contact slurmctld" in stderr
     assert "listening on" not in stderr
+
+
+def test_slurmdb_is_served_from_the_clusters_slurmdbd(
+    ours: harness.Daemon, slurm_testbed: Testbed, alice_token: str
+) -> None:
+    """slurm.conf stores accounting in slurmdbd: /slurmdb answers from it (sacct/sacctmgr)."""
+    status, body = get(ours.tcp_port(), "/slurmdb/v0.0.38/qos", alice_token)
+    c_status, c_body = get(c_port(slurm_testbed), "/slurmdb/v0.0.38/qos", alice_token)
+    assert (status, c_status) == (200, 200), body
+    assert body["QOS"] == c_body["QOS"]
+    status, body = get(ours.tcp_port(), "/slurmdb/v0.0.46/accounts", alice_token)
+    assert status == 200, body
+    assert {"research", "ops"} <= {account["name"] for account in body["accounts"]}
+    assert schema_errors("v0.0.46", "v0.0.46_openapi_accounts_resp", body) == []

@@ -65,6 +65,7 @@ from slurmrestd.slurmconf import SlurmConf
 if TYPE_CHECKING:
     from slurmrestd.cluster.accounting import AccountingStore
 
+from slurmrestd.cluster.slurm.accounting import SlurmAccounting
 from slurmrestd.cluster.slurm.admin_ops import AdminOps
 from slurmrestd.cluster.slurm.native import NativeCalls
 from slurmrestd.cluster.slurm.read_commands import (
@@ -77,6 +78,7 @@ from slurmrestd.cluster.slurm.read_commands import (
 )
 
 log = logging.getLogger(__name__)
+SLURMDBD_STORAGE = "accounting_storage/slurmdbd"
 T = TypeVar("T")
 
 # How long a health answer is reused before a background ping refreshes it.
@@ -133,8 +135,8 @@ def ping_controllers(commands: SlurmCommands, identity: Identity | None) -> list
 class SlurmCluster(AdminOps, _NotYetServed):
     """A real cluster; construct it with `connect()`."""
 
-    # The slurmdbd side is not served by this backend yet; the slurmdb handlers
-    # answer "this cluster keeps no accounting" for a backend without one.
+    # sacct/sacctmgr when slurm.conf stores accounting in slurmdbd; without, the
+    # slurmdb handlers answer "this cluster keeps no accounting".
     accounting: AccountingStore | None = None
 
     def __init__(
@@ -209,7 +211,10 @@ class SlurmCluster(AdminOps, _NotYetServed):
         if version is None:
             raise SlurmError(Errno.UNSPECIFIED, "cannot tell the Slurm release", "scontrol")
         name = config.get("ClusterName") or fallback_name or "unknown"
-        return cls(commands, name=name, version=version, **kw)
+        cluster = cls(commands, name=name, version=version, **kw)
+        if config.get("AccountingStorageType") == SLURMDBD_STORAGE:
+            cluster.accounting = SlurmAccounting(commands, name)
+        return cluster
 
     @property
     def version(self) -> SlurmVersion:
