@@ -8,8 +8,10 @@ It claims the project's testbed (tests/slurm/testbed: brought up if down, left
 as found), starts our daemon (--backend slurm, as alice) next to the C daemon
 the testbed runs, and for 0, 100 and 1000 held jobs drives both, alternating,
 with wrk over the same endpoints at 1, 8 and 32 connections; then POST
-/job/submit. Then it benchmarks our embedded backend alone with 10 000 jobs.
-Results: <out>/results.jsonl (one Sample per line) and <out>/summary.md.
+/job/submit, then a memory soak of each (bench/soak.py). Then it benchmarks our
+embedded backend alone with 10 000 jobs, and soaks it too.
+Results: <out>/results.jsonl (one Sample per line), <out>/soak.jsonl (one soak
+per daemon) and <out>/summary.md.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the testbed and daemon harness live there
 
-from bench import embedded_alone, plan, real_slurm, report, testbed_claim  # noqa: E402
+from bench import embedded_alone, plan, real_slurm, report, soak, testbed_claim  # noqa: E402
 from bench.cells import Recorder, say  # noqa: E402
 from bench.measure import Sample  # noqa: E402
 from slurm.testbed import default_layout  # noqa: E402
@@ -56,16 +58,23 @@ def environment(mode: plan.Mode) -> dict[str, str]:
     }
 
 
-def summary(env: dict[str, str], samples: list[Sample], end_load: str) -> str:
+def summary(
+    env: dict[str, str],
+    samples: list[Sample],
+    end_load: str,
+    soaks: Sequence[soak.SoakResult] = (),
+) -> str:
     lines = ["# Bench: our slurmrestd vs the C slurmrestd 22.05", ""]
     lines += [f"- {key}: {value}" for key, value in env.items()]
     lines += [f"- load at end: {end_load}", ""]
-    if any(s.target in ("c", "ours") for s in samples):
+    if any(r.target in ("c", "ours") for r in (*samples, *soaks)):
         lines += ["## Real Slurm 22.05: C slurmrestd / ours (--backend slurm)", ""]
         lines.append(report.comparison_tables(samples))
-    if any(s.target == "embedded" for s in samples):
+        lines.append(report.soak_comparison_table(soaks))
+    if any(r.target == "embedded" for r in (*samples, *soaks)):
         lines += ["## Ours, embedded backend (alone)", ""]
         lines.append(report.single_tables(samples, "embedded"))
+        lines.append(report.soak_single_table(soaks, "embedded"))
     return "\n".join(lines) + "\n"
 
 
@@ -118,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     env = environment(mode)
     say("\n".join(f"{k}: {v}" for k, v in env.items()))
     record = Recorder(out)
+    soaks = soak.SoakLog(out)
     try:
         with sigterm_as_interrupt():
             if not args.embedded_only:
@@ -126,9 +136,10 @@ def main(argv: list[str] | None = None) -> int:
                     return 2
                 if not testbed_claim.wait_until_alone(default_layout(), args.wait_alone, say):
                     say("the testbed stayed busy; measuring anyway (see 'other cores')")
-                real_slurm.bench_slurm(mode, run_id, record, WAIT_EMPTY_S if args.wait_empty else 0)
+                wait_empty_s = WAIT_EMPTY_S if args.wait_empty else 0
+                real_slurm.bench_slurm(mode, run_id, record, wait_empty_s, soaks)
             if not args.slurm_only:
-                embedded_alone.bench_embedded(mode, run_id, record)
+                embedded_alone.bench_embedded(mode, run_id, record, soaks)
     except KeyboardInterrupt:
         say("interrupted: cleaned up; partial results kept")
     except RuntimeError as exc:  # the testbed could not be brought up, or lost its C daemon
@@ -136,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         record.close()
-        text = summary(env, record.samples, Path("/proc/loadavg").read_text().strip())
+        soaks.close()
+        end_load = Path("/proc/loadavg").read_text().strip()
+        text = summary(env, record.samples, end_load, soaks.results)
         (out / "summary.md").write_text(text)
         print(text, flush=True)
         say(f"results: {out}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import plan, servers, submitter
+from bench import plan, servers, soak, submitter
 from bench.cells import Recorder, measure_pair, say
 from bench.measure import Neighbours, Target, fetch_json
 from e2e import harness
@@ -34,8 +34,9 @@ def _fill_embedded(target: Target, count: int, name: str) -> int:
     return held
 
 
-def bench_embedded(mode: plan.Mode, run_id: str, record: Recorder) -> None:
-    """Ours with --backend embedded, `mode.embedded_jobs` held jobs, every endpoint."""
+def bench_embedded(mode: plan.Mode, run_id: str, record: Recorder, soaks: soak.SoakLog) -> None:
+    """Ours with --backend embedded, `mode.embedded_jobs` held jobs, every endpoint,
+    then the memory soak."""
     owner = harness.ensure_test_user()
     cluster = servers.write_embedded_cluster(owner)
     try:
@@ -63,5 +64,26 @@ def bench_embedded(mode: plan.Mode, run_id: str, record: Recorder) -> None:
                         record,
                         body=plan.submit_body(f"bench-{run_id}-submit") if submit else None,
                     )
+            embedded_soak(soak.SoakPlan.for_mode(mode), target, job_id, run_id, soaks)
     finally:
         harness.remove_tree(cluster.dir)
+
+
+def embedded_soak(
+    soak_plan: soak.SoakPlan,
+    target: Target,
+    job_id: int | None,
+    run_id: str,
+    soaks: soak.SoakLog,
+) -> None:
+    """The memory soak of the embedded daemon, after its cells (so with their jobs)."""
+    say("== memory soak of the embedded backend")
+    soak.soak_pair(
+        {target.name: target},
+        (target.name,),
+        job_id,
+        plan.submit_body(f"bench-{run_id}-submit"),
+        soak_plan,
+        lambda: _embedded_jobs(target)[0],
+        soaks,
+    )

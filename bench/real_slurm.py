@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pwd
 
-from bench import plan, servers, testbed_claim
+from bench import plan, servers, soak, testbed_claim
 from bench.cells import Recorder, measure_pair, say
 from bench.jobs import HeldJobs
 from bench.measure import Neighbours, Target
@@ -14,8 +14,11 @@ BENCH_USER = "alice"  # the testbed user whose token both daemons get
 TOKEN_LIFESPAN_S = 4 * 3600
 
 
-def bench_slurm(mode: plan.Mode, run_id: str, record: Recorder, wait_empty_s: float) -> None:
-    """Every level, endpoint and connection count on both daemons; jobs cancelled after."""
+def bench_slurm(
+    mode: plan.Mode, run_id: str, record: Recorder, wait_empty_s: float, soaks: soak.SoakLog
+) -> None:
+    """Every level, endpoint and connection count on both daemons, then the memory
+    soak of both; jobs cancelled after."""
     with testbed_claim.claimed(say) as bed:
         layout = bed.layout
         jobs = HeldJobs(bed, run_id)
@@ -42,7 +45,7 @@ def bench_slurm(mode: plan.Mode, run_id: str, record: Recorder, wait_empty_s: fl
                 if wait_empty_s > 0:
                     say(f"waiting up to {wait_empty_s:.0f}s for slurmctld to purge old jobs")
                     say(f"  slurmctld holds {jobs.wait_for_purge(0, wait_empty_s)} jobs")
-                _slurm_cells(mode, targets, neighbours, jobs, record)
+                _slurm_cells(mode, targets, neighbours, jobs, record, soaks)
         finally:
             say("cancelling the held jobs of this run")
             jobs.cancel_all()
@@ -54,6 +57,7 @@ def _slurm_cells(
     neighbours: Neighbours,
     jobs: HeldJobs,
     record: Recorder,
+    soaks: soak.SoakLog,
 ) -> None:
     index = 0
     job_id: int | None = None
@@ -96,3 +100,30 @@ def _slurm_cells(
             body=body,
         )
         index += 1
+    # The highest level of the run (1000 held jobs in both modes), after every cell.
+    order = plan.alternate(index, ("c", "ours"))
+    memory_soak(soak.SoakPlan.for_mode(mode), max(mode.levels), targets, order, jobs, job_id, soaks)
+
+
+def memory_soak(
+    soak_plan: soak.SoakPlan,
+    level: int,
+    targets: dict[str, Target],
+    order: tuple[str, ...],
+    jobs: HeldJobs,
+    job_id: int | None,
+    soaks: soak.SoakLog,
+) -> None:
+    """Soak both daemons, one after the other, with `level` held jobs in slurmctld;
+    the soak's submissions carry the run's submit name, so cleanup cancels them."""
+    added = jobs.top_up(level)
+    say(f"== memory soak: added {added} held jobs, slurmctld holds {jobs.in_controller()}")
+    soak.soak_pair(
+        targets,
+        order,
+        job_id if job_id is not None else jobs.target(),
+        plan.submit_body(jobs.submit_name),
+        soak_plan,
+        jobs.in_controller,
+        soaks,
+    )

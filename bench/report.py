@@ -8,9 +8,13 @@ that does not serve an endpoint shows "n/a" instead of numbers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from bench.measure import Sample
 from bench.plan import ENDPOINTS
+
+if TYPE_CHECKING:  # bench.soak imports this module's users; only the type is needed here
+    from bench.soak import SoakResult
 
 DASH = "-"
 
@@ -142,3 +146,88 @@ def single_tables(samples: Sequence[Sample], target: str) -> str:
 
 def _row_key(s: Sample) -> tuple[int, int]:
     return (s.level, s.connections)
+
+
+def _mib(kib: int | None) -> float | None:
+    return kib / 1024 if kib is not None else None
+
+
+def growth(value: float | None) -> str:
+    return DASH if value is None else f"{value:+.1f} %"
+
+
+def _soak_title(results: Sequence[SoakResult]) -> str:
+    planned = "/".join(str(n) for n in sorted({r.planned for r in results}))
+    return f"### Memory over {planned} mixed requests"
+
+
+def _soak_jobs(*results: SoakResult | None) -> str:
+    counts = sorted({r.jobs_start for r in results if r is not None and r.jobs_start is not None})
+    return "/".join(str(c) for c in counts) or DASH
+
+
+def _soak_values(r: SoakResult | None) -> dict[str, str]:
+    if r is None:
+        return dict.fromkeys(("requests", "rps", "start", "end", "growth", "peak", "errors"), DASH)
+    return {
+        "requests": str(r.requests),
+        "rps": number(r.rps),
+        "start": number(_mib(r.rss_start_kib)),
+        "end": number(_mib(r.rss_end_kib)),
+        "growth": growth(r.growth_pct),
+        "peak": number(_mib(r.peak_rss_kib)),
+        "errors": str(r.unexpected),
+    }
+
+
+def soak_comparison_table(
+    results: Sequence[SoakResult], left: str = "c", right: str = "ours"
+) -> str:
+    """The memory soak of two daemons side by side ("C / ours"), with the ratio of
+    their RSS at the end (below 1: ours smaller). Empty when neither soaked."""
+    c = next((r for r in results if r.target == left), None)
+    ours = next((r for r in results if r.target == right), None)
+    if c is None and ours is None:
+        return ""
+    a, b = _soak_values(c), _soak_values(ours)
+    end_ratio = ratio(*(_mib(r.rss_end_kib) if r else None for r in (ours, c)))
+    notes = [f"{r.target}: {r.note}" for r in (c, ours) if r is not None and r.note]
+    pairs = {k: f"{a[k]} / {b[k]}" for k in a}
+    cells = [
+        _soak_jobs(c, ours),
+        *(pairs[k] for k in ("requests", "rps", "start", "end", "growth", "peak")),
+        end_ratio,
+        pairs["errors"],
+        "; ".join(notes),
+    ]
+    return "\n".join(
+        [
+            _soak_title([r for r in (c, ours) if r is not None]),
+            "",
+            "| jobs | requests C / ours | req/s C / ours | RSS after warm-up MiB C / ours "
+            "| RSS at end MiB C / ours | growth C / ours | peak RSS MiB C / ours "
+            "| RSS at end ours/C | unexpected errors C / ours | notes |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+            "| " + " | ".join(cells) + " |",
+            "",
+        ]
+    )
+
+
+def soak_single_table(results: Sequence[SoakResult], target: str) -> str:
+    """The memory soak of a daemon measured alone (the embedded backend)."""
+    mine = [r for r in results if r.target == target]
+    if not mine:
+        return ""
+    out = [
+        _soak_title(mine),
+        "",
+        "| jobs | requests | req/s | RSS after warm-up MiB | RSS at end MiB | growth "
+        "| peak RSS MiB | unexpected errors | notes |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in mine:
+        v = _soak_values(r)
+        out.append(f"| {_soak_jobs(r)} | " + " | ".join(v.values()) + f" | {r.note} |")
+    out.append("")
+    return "\n".join(out)
