@@ -225,7 +225,9 @@ OPTION_ERRORS = [
     ("priority", "high", [("Invalid priority", ERR)], ERR),
     ("priority", 2**32, [("Priority too large", ERR)], ERR),
     ("nice", 2**31, [("Nice too large", ERR)], ERR),
-    ("begin_time", "whenever", [("Unable to parse time", 2054)], 2054),
+    ("begin_time", "whenever", [("Unable to parse time", 2054)], ERR),
+    ("begin_time", 1900000000, [("Unable to parse time", 2054)], ERR),  # month 19
+    ("begin_time", 1232, [("Unable to parse time", 2054)], ERR),  # December 32nd
     ("deadline", "whenever", [("Invalid deadline time", ERR)], ERR),
     ("gres", "help", [('GRES "help" not supported', ERR)], ERR),
     ("gres_flags", "sometimes", [("Invalid GRES flags", ERR)], ERR),
@@ -283,7 +285,7 @@ OPTION_VALUES = [
     ({"argv": ["a", 1]}, {"argv": ["a", "1"]}),
     ({"account": 42}, {"account": "42"}),
     ({"begin_time": "2030-01-02T03:04:05"}, {"begin_time": LOCAL_2030}),
-    ({"begin_time": 1900000000}, {"begin_time": 1900000000}),
+    ({"begin_time": "uts1900000000"}, {"begin_time": 1900000000}),
     ({"environment": {"N": 1, "B": True}}, {"environment": {"N": "1", "B": "true"}}),
     # options without a canonical field travel in JobDescription.extra
     ({"cores_per_socket": "4"}, {"cores_per_socket": 4}),
@@ -302,6 +304,19 @@ def test_option_values_are_read_as_22_05_reads_them(job, expected):
         if name not in expected:
             given.pop(name)
     assert given == expected
+
+
+def next_new_years_eve() -> int:
+    now = datetime.datetime.now()
+    eve = datetime.datetime(now.year, 12, 31)
+    return int((eve if eve > now else eve.replace(year=now.year + 1)).timestamp())
+
+
+@pytest.mark.parametrize("key", ["begin_time", "deadline"])
+def test_a_bare_number_is_a_month_and_day_never_unix_seconds(key):
+    # 22.05's parse_time(): 1231 is December 31st at 00:00, this year or the next
+    parsed = parse_submit({"script": "s", "job": {"environment": ENV, key: 1231}})
+    assert parsed.descriptions[0].given()[key] == next_new_years_eve()
 
 
 # --- submission shape ---------------------------------------------------------------
@@ -393,6 +408,11 @@ def test_update_failure_names_the_client():
 def test_update_refuses_het_lists_and_non_objects():
     with pytest.raises(RequestInvalid) as caught:
         parse_update([{"tasks": 1}], context="c")
+    assert caught.value.entries == [
+        {"description": "unexpected het job request from c", "source": "_parse_job_list"}
+    ]
+    with pytest.raises(RequestInvalid) as caught:
+        parse_update([], context="c")  # an empty list too (a submit says 9002)
     assert caught.value.entries == [
         {"description": "unexpected het job request from c", "source": "_parse_job_list"}
     ]

@@ -14,10 +14,12 @@ from typing import Any
 
 from slurmrestd.api.call import NotModified, OperationCall
 from slurmrestd.api.numbers import no_val
+from slurmrestd.api.peer_name import PEER_NAMES
 from slurmrestd.api.prerendered import RenderCache
 from slurmrestd.api.versions import request as requests
 from slurmrestd.api.versions.v0_0_38 import job_desc as job_desc_38
 from slurmrestd.api.versions.v0_0_38 import jobs as jobs_38
+from slurmrestd.api.versions.v0_0_38 import kill_signal as kill_signal_38
 from slurmrestd.api.versions.v0_0_40 import job_desc as job_desc_40
 from slurmrestd.api.versions.v0_0_40 import jobs as jobs_40
 from slurmrestd.api.versions.v0_0_41 import job_desc as job_desc_41
@@ -153,6 +155,8 @@ async def post_job_submit(call: OperationCall) -> dict[str, Any] | None:
 
 
 async def post_job_update(call: OperationCall) -> dict[str, Any] | None:
+    if call.api_number == _LEGACY:
+        return await _legacy_job_update(call)
     _, parser = _shapes(call)
     job_id = str(call.params["job_id"])
     try:
@@ -161,18 +165,7 @@ async def post_job_update(call: OperationCall) -> dict[str, Any] | None:
         _reject(call, exc)
         return None
     call.envelope.warnings.extend(parsed.warnings)
-    changes = parsed.description
-    try:
-        await call.run_blocking(call.cluster.update_job, call.identity, job_id, changes)
-    except SlurmError as exc:
-        if call.api_number != _LEGACY:
-            raise
-        # 22.05 named the client, not the job, in this error.
-        client = _bracketed(call.envelope.client.source)
-        call.envelope.error(exc.errno, f"job update from {client} failed", "_parse_job_list")
-        return None
-    if call.api_number == _LEGACY:
-        return {}
+    await call.run_blocking(call.cluster.update_job, call.identity, job_id, parsed.description)
     return {
         "results": [
             {
@@ -186,16 +179,27 @@ async def post_job_update(call: OperationCall) -> dict[str, Any] | None:
     }
 
 
-def _bracketed(address: str) -> str:
-    """ "host:port" -> "[host]:port", as 22.05 wrote client addresses."""
-    if address.startswith("["):
-        return address
-    host, sep, port = address.rpartition(":")
-    return f"[{host}]:{port}" if sep and host else address
+async def _legacy_job_update(call: OperationCall) -> dict[str, Any] | None:
+    """22.05 named the client (its host name), not the job, in update errors."""
+    job_id = str(call.params["job_id"])
+    client = await PEER_NAMES.client_text(call.envelope.client.source, call.run_blocking)
+    try:
+        parsed = job_desc_38.parse_update(dict(call.query), context=client)
+    except requests.RequestInvalid as exc:
+        # 22.05 reported a body it could not parse, and still answered 200.
+        for entry in exc.entries:
+            call.envelope.entry(entry, None)
+        return None
+    try:
+        await call.run_blocking(call.cluster.update_job, call.identity, job_id, parsed.description)
+    except SlurmError as exc:
+        call.envelope.error(exc.errno, f"job update from {client} failed", "_parse_job_list")
+        return None
+    return {}
 
 
 def parse_signal(value: Any) -> int:
-    """`SIGUSR1`, `USR1` or `10` -> 10 (SIGKILL when not given)."""
+    """v0.0.40+: `SIGUSR1`, `USR1` or `10` -> 10 (SIGKILL when not given)."""
     if value in (None, ""):
         return int(signals.SIGKILL)
     text = str(value).strip().upper()
@@ -224,7 +228,8 @@ def _numeric_id(job_id: str) -> int:
 async def delete_job(call: OperationCall) -> dict[str, Any] | None:
     _shapes(call)
     job_id = str(call.params["job_id"])
-    signum = parse_signal(call.query.get("signal"))
+    read_signal = kill_signal_38.parse_signal if call.api_number == _LEGACY else parse_signal
+    signum = read_signal(call.query.get("signal"))
     flags_value = call.query.get("flags")
     flags = frozenset(str(flags_value).upper().split(",")) if flags_value else frozenset()
     try:

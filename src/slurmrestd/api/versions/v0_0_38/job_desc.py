@@ -19,6 +19,7 @@ from typing import Any
 from slurmrestd.api.numbers import INFINITE
 from slurmrestd.api.versions import request
 from slurmrestd.api.versions.request import ParsedSubmit, ParsedUpdate, RequestInvalid
+from slurmrestd.api.versions.v0_0_38.parse_time import epoch_from_time_spec
 from slurmrestd.cluster.errors import Errno, error_text
 from slurmrestd.model.job_desc import JobDescription
 
@@ -183,10 +184,12 @@ def _duration(name: str) -> Setter:
 
 
 def _moment(name: str, invalid: str, rc: int) -> Setter:
+    # 22.05's parse_time(): a bare number is a MMDD[YY] date, never UNIX seconds
     def read(value: Any) -> dict[str, Any]:
-        epoch = request.epoch_from_time_string(_text(value))
+        epoch = epoch_from_time_spec(_text(value))
         if not epoch:
-            raise _OptionFailed(rc, invalid)
+            # the option's own entry carries `rc`; the option itself failed with -1
+            raise _OptionFailed(-1, before=(option_entry(invalid, rc),))
         return {name: epoch}
 
     return read
@@ -585,6 +588,9 @@ def parse_update(body: Any, *, context: str = "") -> ParsedUpdate:
     `context` is the client as 22.05 names it in errors (e.g. "[localhost]:46574").
     Raises: RequestInvalid (errno 9001 or 9002; 22.05 itself answered these with 200).
     """
+    het = resp_entry(0, SOURCE_JOB_LIST, f"unexpected het job request from {context}")
+    if body == []:  # a list is a het job, an empty one too (not 9002 as for a submit)
+        raise RequestInvalid(Errno.REST_INVALID_JOBS_DESC, [het])
     try:
         descriptions = _parse_job_list(body, False)
     except _ListFailed as exc:
@@ -595,7 +601,6 @@ def parse_update(body: Any, *, context: str = "") -> ParsedUpdate:
         failed = resp_entry(errno, SOURCE_JOB_LIST, f"job parsing failed for {context}")
         raise RequestInvalid(errno, [*exc.entries, failed]) from None
     if len(descriptions) > 1 or isinstance(body, list):
-        het = resp_entry(0, SOURCE_JOB_LIST, f"unexpected het job request from {context}")
         raise RequestInvalid(Errno.REST_INVALID_JOBS_DESC, [het])
     # 22.05 parsed "name"/"job_name" here but never changed the job's name (200, no
     # error, name kept: compared with the real daemon, tests/slurm/
