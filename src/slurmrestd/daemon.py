@@ -43,6 +43,7 @@ from slurmrestd.http.listeners import (
 )
 from slurmrestd.http.server import HttpServer
 from slurmrestd.logs import fatal, setup_logging
+from slurmrestd.memory import tune_allocator
 from slurmrestd.slurmconf import SlurmConf, SlurmConfError, parse_auth_alt_parameters, parse_file
 
 log = logging.getLogger("slurmrestd")
@@ -211,6 +212,7 @@ def bind_listeners(options: Options, daemon: Daemon) -> list[socket.socket]:
 def run(options: Options) -> int:
     """Run the daemon; returns the process exit status."""
     setup_logging(options.debug_level)
+    tune_allocator()
     try:
         list_kind = options.wants_list()
         if list_kind is not None:

@@ -31,6 +31,7 @@ from slurmrestd.auth.base import Identity
 from slurmrestd.cluster.base import Cluster
 from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.http.message import HttpRequest, HttpResponse, PeerInfo
+from slurmrestd.memory import Trimmer
 
 log = logging.getLogger("slurmrestd.api")
 
@@ -89,6 +90,7 @@ class RestApp:
             bound = BoundOperation(spec, handler, _response_schema(self._document, spec))
             self._routes.add(compile_route(spec.method, spec.path, bound, spec.path_params))
         self._document_bytes: dict[Format, bytes] = {}
+        self.trimmer = Trimmer()
 
     async def __call__(self, request: HttpRequest, peer: PeerInfo) -> HttpResponse:
         # Empty segments are dropped (`//openapi/v3/` is `/openapi/v3`), as the router does.
@@ -142,6 +144,7 @@ class RestApp:
         payload = _with_required_fields(bound, payload)
         status = envelope.status
         body = dump(envelope.render(payload), fmt)
+        self.trimmer.large_answer(len(body))
         return HttpResponse(status, body, content_type, close=status >= 400)
 
     def _document_as(self, fmt: Format) -> bytes:
