@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from slurmrestd.auth.base import Identity
-from slurmrestd.cluster.errors import SlurmError
+from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.model.accounting import (
     QOS,
     Account,
@@ -281,3 +281,29 @@ class AccountingStore(Protocol):
     def config(self, identity: Identity) -> ConfigDump: ...
     def load_config(self, identity: Identity, dump: ConfigDump) -> None: ...
     def close(self) -> None: ...
+
+
+def dump_config(store: AccountingStore, identity: Identity) -> ConfigDump:
+    """Everything `store` holds, as `identity` may read it (GET /slurmdb/config).
+
+    Wckeys are for operators only: for anyone else that part is empty and the
+    refusal is named in `problems`, as slurmdbd answers a plain user.
+    """
+    problems = []
+    try:
+        keys = tuple(store.wckeys(identity, WCKeyFilter()))
+    except SlurmError as exc:
+        if exc.errno != Errno.ACCESS_DENIED:
+            raise
+        keys = ()
+        problems.append(exc)
+    return ConfigDump(
+        clusters=tuple(store.clusters(identity, ClusterFilter())),
+        tres=tuple(store.tres_list(identity)),
+        accounts=tuple(store.accounts(identity, AccountFilter())),
+        users=tuple(store.users(identity, UserFilter())),
+        qos=tuple(store.qos_list(identity, QosFilter())),
+        wckeys=keys,
+        associations=tuple(store.associations(identity, AssocFilter())),
+        problems=tuple(problems),
+    )

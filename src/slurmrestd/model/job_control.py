@@ -3,6 +3,7 @@ compact job states and the per-node layout of a running job's resources."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from slurmrestd.model.job import JobState
@@ -28,6 +29,34 @@ class KillJobsFilter:
     user_id: int | None = None
     user_name: str | None = None
     wckey: str | None = None
+
+    def takes(
+        self,
+        *,
+        account: str | None,
+        job_name: str | None,
+        partition: str | None,
+        qos: str | None,
+        reservation: str | None,
+        user_id: int | None,
+        user_name: str | None,
+        wckey: str | None,
+        nodes: Iterable[str],
+    ) -> bool:
+        """Whether a job with these values meets every criterion given (not the states)."""
+        checks = (
+            (self.account, account),
+            (self.job_name, job_name),
+            (self.partition, partition),
+            (self.qos, qos),
+            (self.reservation, reservation),
+            (self.user_id, user_id),
+            (self.user_name, user_name),
+            (self.wckey, wckey),
+        )
+        if any(wanted is not None and wanted != value for wanted, value in checks):
+            return False
+        return not self.nodes or not set(self.nodes).isdisjoint(nodes)
 
     @property
     def selects_anything(self) -> bool:

@@ -25,24 +25,22 @@ def target_id(job: JobRecord) -> str:
 
 def matches(job: JobRecord, selection: KillJobsFilter) -> bool:
     """Whether the job meets every criterion the filter gives."""
-    checks = (
-        (selection.account, job.account),
-        (selection.job_name, job.name),
-        (selection.partition, job.partition),
-        (selection.qos, job.qos),
-        (selection.reservation, job.reservation),
-        (selection.user_id, job.user_id),
-        (selection.user_name, job.user_name),
-        (selection.wckey, job.wckey),
-    )
-    if any(wanted is not None and wanted != value for wanted, value in checks):
-        return False
     if selection.states:
         if JobState(job.state.value) not in selection.states:
             return False
     elif job.state.finished:
         return False  # by default only pending and running jobs, as scancel
-    return not selection.nodes or bool(set(selection.nodes) & set(job.nodes))
+    return selection.takes(
+        account=job.account,
+        job_name=job.name,
+        partition=job.partition,
+        qos=job.qos,
+        reservation=job.reservation,
+        user_id=job.user_id,
+        user_name=job.user_name,
+        wckey=job.wckey,
+        nodes=job.nodes,
+    )
 
 
 def select(

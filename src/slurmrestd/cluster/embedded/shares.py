@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from slurmrestd.api.numbers import INFINITE
 from slurmrestd.cluster.embedded.engine.records import JobRecord, JobState
 from slurmrestd.model.accounting import Association
-from slurmrestd.model.shares import ShareKind, ShareRow, SharesSnapshot
+from slurmrestd.model.shares import ShareKind, ShareRow, SharesSnapshot, filter_rows
 
 ROOT = "root"
 DEFAULT_SHARES = 1  # sacctmgr's default Fairshare
@@ -151,24 +151,4 @@ def compute(
 
     emit(root, 1.0, 1.0 if cluster_usage else 0.0, 1.0)
     total_shares = sum(c.raw_shares for c in root.children)
-    return SharesSnapshot(tuple(_filtered(rows, accounts, users)), total_shares)
-
-
-def _filtered(
-    rows: list[ShareRow], accounts: Sequence[str], users: Sequence[str]
-) -> list[ShareRow]:
-    """Rows of the given accounts and users, with their parent accounts kept for context."""
-    if not accounts and not users:
-        return rows
-
-    def wanted(row: ShareRow) -> bool:
-        account = row.parent if row.kind is ShareKind.USER else row.name
-        if accounts and account not in accounts:
-            return False
-        return not users or (row.kind is ShareKind.USER and row.name in users)
-
-    kept = {id(r) for r in rows if wanted(r)}
-    parents = {r.parent for r in rows if id(r) in kept}
-    return [
-        r for r in rows if id(r) in kept or (r.kind is ShareKind.ASSOCIATION and r.name in parents)
-    ]
+    return SharesSnapshot(filter_rows(rows, accounts, users), total_shares)

@@ -36,6 +36,7 @@ from slurmrestd.cluster.accounting import (
     QosFilter,
     UserFilter,
     WCKeyFilter,
+    dump_config,
 )
 from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.cluster.slurm import sacct_json
@@ -383,25 +384,7 @@ class SlurmAccounting:
         return self._read(identity, SHOW_CONFIG, stats.parse_dbd_config)
 
     def config(self, identity: Identity) -> ConfigDump:
-        """Everything; a part the caller may not read is empty and named in `problems`."""
-        problems = []
-        try:
-            keys = tuple(self.wckeys(identity, WCKeyFilter()))
-        except SlurmError as exc:
-            if exc.errno != Errno.ACCESS_DENIED:
-                raise
-            keys = ()
-            problems.append(exc)
-        return ConfigDump(
-            clusters=tuple(self.clusters(identity, ClusterFilter())),
-            tres=tuple(self.tres_list(identity)),
-            accounts=tuple(self.accounts(identity, AccountFilter())),
-            users=tuple(self.users(identity, UserFilter())),
-            qos=tuple(self.qos_list(identity, QosFilter())),
-            wckeys=keys,
-            associations=tuple(self.associations(identity, AssocFilter())),
-            problems=tuple(problems),
-        )
+        return dump_config(self, identity)
 
     def load_config(self, identity: Identity, dump: ConfigDump) -> None:
         """Add or update everything in `dump`, in dependency order (not atomic: sacctmgr)."""

@@ -48,24 +48,22 @@ def _nodes(job: Job) -> set[str]:
 
 def matches(job: Job, selection: KillJobsFilter) -> bool:
     """Whether the job meets every criterion the filter gives."""
-    checks = (
-        (selection.account, job.account),
-        (selection.job_name, job.name),
-        (selection.partition, job.partition),
-        (selection.qos, job.qos),
-        (selection.reservation, job.resv_name),
-        (selection.user_id, job.user_id),
-        (selection.user_name, job.user_name),
-        (selection.wckey, job.wckey),
-    )
-    if any(wanted is not None and wanted != value for wanted, value in checks):
-        return False
     if selection.states:
         if job.state not in selection.states:
             return False
     elif job.state not in ACTIVE_STATES or "COMPLETING" in job.state_flags:
         return False  # by default only jobs still queued or running, as scancel
-    return not selection.nodes or bool(set(selection.nodes) & _nodes(job))
+    return selection.takes(
+        account=job.account,
+        job_name=job.name,
+        partition=job.partition,
+        qos=job.qos,
+        reservation=job.resv_name,
+        user_id=job.user_id,
+        user_name=job.user_name,
+        wckey=job.wckey,
+        nodes=_nodes(job),
+    )
 
 
 def select_targets(

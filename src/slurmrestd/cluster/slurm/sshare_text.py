@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from slurmrestd.api.numbers import INFINITE
 from slurmrestd.cluster.errors import Errno, SlurmError
-from slurmrestd.model.shares import ShareKind, ShareRow, SharesSnapshot
+from slurmrestd.model.shares import ShareKind, ShareRow, SharesSnapshot, filter_rows
 
 COLUMNS = (
     "ID", "Cluster", "Account", "User", "Partition", "RawShares", "NormShares",
@@ -124,18 +124,4 @@ def filter_shares(
     """Rows of the given accounts and users, with their parent accounts kept for context."""
     if not accounts and not users:
         return snapshot
-
-    def wanted(row: ShareRow) -> bool:
-        account = row.parent if row.kind is ShareKind.USER else row.name
-        if accounts and account not in accounts:
-            return False
-        return not users or (row.kind is ShareKind.USER and row.name in users)
-
-    kept = [wanted(row) for row in snapshot.rows]
-    parents = {row.parent for row, keep in zip(snapshot.rows, kept, strict=True) if keep}
-    rows = tuple(
-        row
-        for row, keep in zip(snapshot.rows, kept, strict=True)
-        if keep or (row.kind is ShareKind.ASSOCIATION and row.name in parents)
-    )
-    return SharesSnapshot(rows, snapshot.total_shares)
+    return SharesSnapshot(filter_rows(snapshot.rows, accounts, users), snapshot.total_shares)

@@ -33,6 +33,7 @@ from slurmrestd.cluster.accounting import (
     QosFilter,
     UserFilter,
     WCKeyFilter,
+    dump_config,
 )
 from slurmrestd.cluster.embedded.accounting import (
     accounts,
@@ -397,23 +398,7 @@ class SqliteAccounting:
         return DbdConfig(self._hostname, str(self._db.path), default_qos=clusters.DEFAULT_QOS)
 
     def config(self, identity: Identity) -> ConfigDump:
-        """Everything; a part the caller may not read is empty and named in `problems`."""
-        problems = []
-        try:
-            keys = tuple(self.wckeys(identity, WCKeyFilter()))
-        except SlurmError as exc:
-            keys = ()
-            problems.append(exc)
-        return ConfigDump(
-            clusters=tuple(self.clusters(identity, ClusterFilter())),
-            tres=tuple(self.tres_list(identity)),
-            accounts=tuple(self.accounts(identity, AccountFilter())),
-            users=tuple(self.users(identity, UserFilter())),
-            qos=tuple(self.qos_list(identity, QosFilter())),
-            wckeys=keys,
-            associations=tuple(self.associations(identity, AssocFilter())),
-            problems=tuple(problems),
-        )
+        return dump_config(self, identity)
 
     def load_config(self, identity: Identity, dump: ConfigDump) -> None:
         """Add or update everything in `dump`, all or nothing."""
