@@ -259,3 +259,24 @@ def test_only_missing_coordinators_are_added() -> None:
         SHOW_ACCOUNTS,
         ("sacctmgr", "-i", "add", "coordinator", "Accounts=ops", "Names=carol"),
     ]
+
+
+def test_reads_are_reused_within_the_freshness_bound_until_a_change() -> None:
+    qos_text = (DATA / "sacctmgr_qos.txt").read_text()
+    runner = FakeRunner({SHOW_TRES: tres(), SHOW_QOS: (0, qos_text, "")})
+    now = [10.0]
+    commands = SlurmCommands("/etc/slurm/slurm.conf", runner=runner, base_env={"PATH": "/bin"})
+    store = SlurmAccounting(commands, "testbed", clock=lambda: now[0], freshness=1.0)
+
+    def qos_reads() -> int:
+        return argvs(runner).count(SHOW_QOS)
+
+    store.qos_list(ALICE, QosFilter())
+    store.qos_list(ALICE, QosFilter())
+    assert qos_reads() == 1
+    now[0] += 1.5
+    store.qos_list(ALICE, QosFilter())
+    assert qos_reads() == 2  # older than the bound: read again
+    store.delete_qos(ALICE, "h15fxq")
+    store.qos_list(ALICE, QosFilter())
+    assert qos_reads() == 3  # a change through the store is seen at once

@@ -46,9 +46,9 @@ from slurmrestd.cluster.slurm import sacctmgr_stats as stats
 from slurmrestd.cluster.slurm import sacctmgr_text as st
 from slurmrestd.cluster.slurm.accounting_writes import Writer
 from slurmrestd.cluster.slurm.commands import SlurmCommands, error_from_output
+from slurmrestd.cluster.slurm.freshness import FreshReads
 from slurmrestd.cluster.slurm.record_writes import RecordWriter
 from slurmrestd.cluster.slurm.sacctmgr_writes import sacctmgr_error
-from slurmrestd.cluster.slurm.singleflight import SingleFlight
 from slurmrestd.model.accounting import (
     QOS,
     Account,
@@ -98,16 +98,19 @@ class SlurmAccounting:
         *,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        freshness: float = 0.0,  # the cluster passes its --read-freshness
     ) -> None:
         self.cluster_name = cluster_name
         self._commands = commands
         self._clock = clock
         self._wall_clock = wall_clock
-        self._reads: SingleFlight[Any] = SingleFlight()
+        # Reads reused within the freshness bound; any change through this store drops them.
+        self._reads = FreshReads(freshness, clock)
         self._lock = threading.Lock()
         self._tres: tuple[float, st.TresTable] | None = None  # (read at, table)
         self._writer = Writer(commands, cluster_name, self)
         self._records = RecordWriter(commands, cluster_name, self)
+        self._writer.after_write = self._records.after_write = self._reads.forget
 
     # ------------------------------------------------------------------ running
 
@@ -118,7 +121,7 @@ class SlurmAccounting:
         ride on a good one's answer.
         """
         key: Hashable = (identity.user_name, identity.uid, identity.token, argv)
-        return self._reads.run(key, lambda: self._output(identity, argv))
+        return self._reads.read(key, lambda: self._output(identity, argv))
 
     def _read(self, identity: Identity, argv: tuple[str, ...], parse: Callable[[str], T]) -> T:
         return parse(self._text(identity, argv))

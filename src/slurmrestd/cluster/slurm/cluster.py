@@ -45,7 +45,7 @@ from slurmrestd.cluster.slurm.commands import (
     SlurmCommands,
     error_from_output,
 )
-from slurmrestd.cluster.slurm.freshness import FreshReads
+from slurmrestd.cluster.slurm.freshness import DEFAULT_FRESHNESS_S, FreshReads
 from slurmrestd.cluster.slurm.json_reads import jobs_from_squeue, nodes_from_sinfo, select_job
 from slurmrestd.cluster.slurm.parse import parse_config, parse_licenses, parse_ping, parse_version
 from slurmrestd.cluster.slurm.partition_text import parse_partitions
@@ -83,8 +83,6 @@ T = TypeVar("T")
 
 # How long a health answer is reused before a background ping refreshes it.
 HEALTH_TTL_S = 10.0
-# How long a read answer is reused by default (--read-freshness): many pollers, one read.
-DEFAULT_FRESHNESS_S = 1.0
 
 
 # Protocol operations; those this backend does not define yet answer "not implemented".
@@ -213,7 +211,7 @@ class SlurmCluster(AdminOps, _NotYetServed):
         name = config.get("ClusterName") or fallback_name or "unknown"
         cluster = cls(commands, name=name, version=version, **kw)
         if config.get("AccountingStorageType") == SLURMDBD_STORAGE:
-            cluster.accounting = SlurmAccounting(commands, name)
+            cluster.accounting = SlurmAccounting(commands, name, freshness=cluster._reads.bound)
         return cluster
 
     @property

@@ -19,6 +19,8 @@ from slurmrestd.cluster.slurm.singleflight import SingleFlight
 
 T = TypeVar("T")
 
+# How long a read answer is reused by default (--read-freshness).
+DEFAULT_FRESHNESS_S = 1.0
 # Keys (credentials x commands) kept at most; beyond, the oldest answers go.
 MAX_ENTRIES = 4096
 

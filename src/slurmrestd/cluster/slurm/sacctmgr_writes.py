@@ -10,7 +10,7 @@ description, as slurmdbd's own answer to the REST daemon has none.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from slurmrestd.auth.base import Identity
 from slurmrestd.cluster.errors import Errno, SlurmError
@@ -107,10 +107,15 @@ class SacctmgrRunner:
     def __init__(self, commands: SlurmCommands, cluster_name: str) -> None:
         self._commands = commands
         self._local = cluster_name
+        # Called after every change, whatever its outcome (the store drops reused reads).
+        self.after_write: Callable[[], None] = lambda: None
 
     def _run(self, identity: Identity, argv: Sequence[str], source: str) -> tuple[Outcome, str]:
         """Raises: SlurmError when sacctmgr refused or failed (see outcome)."""
-        result = self._commands.run(identity, argv)
+        try:
+            result = self._commands.run(identity, argv)
+        finally:
+            self.after_write()
         return outcome(result, source), result.stdout
 
     def _removed(self, identity: Identity, argv: Sequence[str], source: str) -> list[str]:
