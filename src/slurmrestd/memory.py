@@ -56,7 +56,7 @@ class Trimmer:
     malloc_trim (a few ms), run on the event loop once they have been sent.
     """
 
-    def __init__(self, libc: Any | None = None, min_bytes: int = 4 << 20, delay: float = 1.0):
+    def __init__(self, libc: Any | None = None, min_bytes: int = 1 << 20, delay: float = 1.0):
         self._libc = libc if libc is not None else _libc()
         self.min_bytes = min_bytes
         self.delay = delay
