@@ -106,3 +106,17 @@ def test_the_oldest_answer_goes_when_full() -> None:
     last = MAX_ENTRIES - 1
     assert reads.read(last, Counter()) == last  # kept
     assert reads.read(0, Counter()) == 1  # evicted: read again
+
+
+def test_a_slow_read_is_reused_for_the_bound_after_it_arrived() -> None:
+    clock = Clock()
+    reads = FreshReads(1.0, clock)
+    work = Counter()
+
+    def slow() -> int:
+        clock.now += 3.0  # slower than the bound
+        return work()
+
+    assert reads.read("a", slow) == 1
+    clock.now += 0.9
+    assert reads.read("a", work) == 1

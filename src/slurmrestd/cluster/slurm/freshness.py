@@ -62,7 +62,6 @@ class FreshReads:
     def _run(self, key: Hashable, work: Callable[[], T]) -> T:
         with self._lock:
             generation = self._generation
-        started = self._clock()
         value = work()
         if self.bound > 0:
             with self._lock:
@@ -70,6 +69,7 @@ class FreshReads:
                     if len(self._answers) >= MAX_ENTRIES:
                         oldest = min(self._answers, key=lambda k: self._answers[k][0])
                         del self._answers[oldest]
-                    # Aged from when the read began: what it saw is at least that old.
-                    self._answers[key] = (started, value)
+                    # Aged from when the answer arrived: a read slower than the bound
+                    # (sacct: ~1 s) must still serve the pollers that come after it.
+                    self._answers[key] = (self._clock(), value)
         return value
