@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from slurmrestd.api import schema
 from slurmrestd.api.numbers import INFINITE
 from slurmrestd.api.schema import FieldProblem, ProblemKind
 from slurmrestd.api.status import status_for
@@ -113,6 +114,23 @@ def invalid_from_problems(
 
 MAX_JOB_ID = 0xFFFFFFFF  # job ids are uint32 in every version
 MAX_UID = 0xFFFFFFFE  # uid_t; 0xFFFFFFFF is (uid_t)-1, "no user"
+
+
+def checked_as(
+    version: str, schema_name: str, body: Any, source: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`body` converted against `version`'s `schema_name`, and its warnings.
+
+    Raises:
+        RequestInvalid: an empty body, or schema problems (the first decides the errno).
+    """
+    if body is None or body == {}:
+        errno = Errno.DATA_PARSE_NOTHING
+        raise RequestInvalid(errno, [error_entry(errno, "the request body is empty", source)])
+    result = schema.check(version, schema_name, body)
+    if not result.ok:
+        raise invalid_from_problems(result.errors, result.warnings, source)
+    return result.value, warning_entries(result.warnings, source)
 
 
 def plain_number(text: str, maximum: int) -> int | None:

@@ -18,14 +18,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from slurmrestd.api import schema
 from slurmrestd.api.schema import FieldProblem
 from slurmrestd.api.versions.request import (
     ParsedSubmit,
     RequestInvalid,
+    checked_as,
     error_entry,
     invalid_from_problems,
-    warning_entries,
     warning_entry,
 )
 from slurmrestd.api.versions.v0_0_45.job_desc import JobDescParser
@@ -52,21 +51,6 @@ Render = Callable[[Any], dict[str, Any]]
 
 NEWEST = "v0.0.46"
 _NEWEST_PREFIX = "slurm_v0046_"
-
-
-def checked_as(version: str, schema_name: str, body: Any, source: str) -> tuple[Body, Entries]:
-    """`body` converted against `version`'s `schema_name`, and its warnings.
-
-    Raises:
-        RequestInvalid: an empty body, or schema problems (the first decides the errno).
-    """
-    if body is None or body == {}:
-        errno = Errno.DATA_PARSE_NOTHING
-        raise RequestInvalid(errno, [error_entry(errno, "the request body is empty", source)])
-    result = schema.check(version, schema_name, body)
-    if not result.ok:
-        raise invalid_from_problems(result.errors, result.warnings, source)
-    return result.value, warning_entries(result.warnings, source)
 
 
 def _chain(first: Translate, then: Translate | None) -> Translate:

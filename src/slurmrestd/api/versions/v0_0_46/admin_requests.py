@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slurmrestd.api import schema
 from slurmrestd.api.schema import FieldProblem
 from slurmrestd.api.versions.request import (
     RequestInvalid,
+    checked_as,
     error_entry,
     invalid_from_problems,
-    warning_entries,
 )
 from slurmrestd.api.versions.v0_0_46.job_desc import no_val_number
 from slurmrestd.cluster.errors import Errno
@@ -31,18 +30,8 @@ VERSION = "v0.0.46"
 
 
 def checked(schema_name: str, body: Any, source: str) -> tuple[dict[str, Any], list[Any]]:
-    """The body converted against `schema_name`, and its warnings.
-
-    Raises:
-        RequestInvalid: an empty body, or schema problems (the first decides the errno).
-    """
-    if body is None or body == {}:
-        errno = Errno.DATA_PARSE_NOTHING
-        raise RequestInvalid(errno, [error_entry(errno, "the request body is empty", source)])
-    result = schema.check(VERSION, schema_name, body)
-    if not result.ok:
-        raise invalid_from_problems(result.errors, result.warnings, source)
-    return result.value, warning_entries(result.warnings, source)
+    """The body converted against v0.0.46's `schema_name`, and its warnings (see checked_as)."""
+    return checked_as(VERSION, schema_name, body, source)
 
 
 def _invalid(errno: Errno, text: str, source: str, warnings: list[Any]) -> RequestInvalid:
