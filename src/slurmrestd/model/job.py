@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 # Slurm's NO_VAL: a wait status that has not been set yet (job still pending).
 NO_VAL_STATUS = 0xFFFFFFFE
+MAX_JOB_ID = 0xFFFFFFFF  # job ids are uint32 in every version
 _CORE_DUMP_BIT = 0x80
 
 
@@ -316,3 +317,16 @@ class Job:
 class JobSnapshot:
     jobs: tuple[Job, ...]
     last_update: int  # unix time the controller's job table last changed
+
+
+def leading_job_id(text: str) -> int:
+    """12 of "12", "12_3" or "12+1"; 0 when that is not a job id.
+
+    ASCII digits only: str.isdigit() also takes "¹" and other scripts' digits,
+    which int() then refuses.
+    """
+    head = text.split("_", 1)[0].split("+", 1)[0]
+    if not (head.isascii() and head.isdigit()):
+        return 0
+    number = int(head)
+    return number if number <= MAX_JOB_ID else 0

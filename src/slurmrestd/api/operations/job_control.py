@@ -23,6 +23,7 @@ from slurmrestd.api.versions.v0_0_45 import admin as admin_45
 from slurmrestd.api.versions.v0_0_45.admin_shapes import V0_0_46, AdminShapes
 from slurmrestd.api.versions.v0_0_46 import job_control_requests as requests_46
 from slurmrestd.cluster.errors import Errno, SlurmError
+from slurmrestd.model.job import leading_job_id
 from slurmrestd.model.job_control import JobOutcome
 
 # Per API number; the router answers 404 for an operation a version does not declare.
@@ -86,8 +87,8 @@ async def _requeue_one(call: OperationCall, job_id: str, flags: frozenset[str]) 
     try:
         await call.run_blocking(call.cluster.requeue_job_with_flags, call.identity, job_id, flags)
     except SlurmError as exc:
-        return JobOutcome(requests.leading_job_id(job_id), exc.errno, exc.description, job_id)
-    return JobOutcome(requests.leading_job_id(job_id), step_id=job_id)
+        return JobOutcome(leading_job_id(job_id), exc.errno, exc.description, job_id)
+    return JobOutcome(leading_job_id(job_id), step_id=job_id)
 
 
 async def get_job_requeue(call: OperationCall) -> dict[str, Any]:

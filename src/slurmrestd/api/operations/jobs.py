@@ -35,7 +35,7 @@ from slurmrestd.api.versions.v0_0_45 import jobs as jobs_45
 from slurmrestd.api.versions.v0_0_46 import job_desc as job_desc_46
 from slurmrestd.api.versions.v0_0_46 import jobs as jobs_46
 from slurmrestd.cluster.errors import Errno, SlurmError, error_text
-from slurmrestd.model.job import Job, JobSnapshot
+from slurmrestd.model.job import Job, JobSnapshot, leading_job_id
 
 # Per API number: (record shapes, request parsers). Versions missing here answer 501.
 _SHAPES: dict[int, tuple[ModuleType, ModuleType]] = {
@@ -49,7 +49,6 @@ _SHAPES: dict[int, tuple[ModuleType, ModuleType]] = {
     46: (jobs_46, job_desc_46),
 }
 _LEGACY = 38  # the 22.05 generation
-_MAX_JOB_ID = 0xFFFFFFFF  # job ids are uint32 in every version
 
 
 def _shapes(call: OperationCall) -> tuple[ModuleType, ModuleType]:
@@ -169,7 +168,7 @@ async def post_job_update(call: OperationCall) -> dict[str, Any] | None:
     return {
         "results": [
             {
-                "job_id": _numeric_id(job_id),
+                "job_id": leading_job_id(job_id),
                 "step_id": "",
                 "error_code": 0,
                 "error": error_text(0),
@@ -216,15 +215,6 @@ def parse_signal(value: Any) -> int:
     raise SlurmError(Errno.REST_INVALID_QUERY, f"signal: unknown signal {value!r}", "signal")
 
 
-def _numeric_id(job_id: str) -> int:
-    """12 of "12", "12_3" or "12+1"; 0 when that is not a job id (ids are uint32)."""
-    head = job_id.split("_", 1)[0].split("+", 1)[0]
-    if not (head.isascii() and head.isdigit()):
-        return 0  # str.isdigit() also takes superscripts and other scripts' digits
-    number = int(head)
-    return number if number <= _MAX_JOB_ID else 0
-
-
 async def delete_job(call: OperationCall) -> dict[str, Any] | None:
     _shapes(call)
     job_id = str(call.params["job_id"])
@@ -255,6 +245,6 @@ def _kill_status(job_id: str, errno: int, message: str) -> dict[str, Any]:
     return {
         "error": {"string": error_text(errno), "code": int(errno), "message": message},
         "step_id": "",
-        "job_id": no_val(_numeric_id(job_id)),
+        "job_id": no_val(leading_job_id(job_id)),
         "federation": {"sibling": ""},
     }

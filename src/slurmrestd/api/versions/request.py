@@ -112,7 +112,6 @@ def invalid_from_problems(
 
 # --- Slurm value strings ----------------------------------------------------
 
-MAX_JOB_ID = 0xFFFFFFFF  # job ids are uint32 in every version
 MAX_UID = 0xFFFFFFFE  # uid_t; 0xFFFFFFFF is (uid_t)-1, "no user"
 
 
@@ -143,12 +142,6 @@ def plain_number(text: str, maximum: int) -> int | None:
         return None
     number = int(text)
     return number if number <= maximum else None
-
-
-def leading_job_id(text: str) -> int:
-    """12 of "12", "12_3" or "12+1"; 0 when that is not a job id (ids are uint32)."""
-    head = text.split("_", 1)[0].split("+", 1)[0]
-    return plain_number(head, MAX_JOB_ID) or 0
 
 
 _INFINITE_TIME = frozenset({"-1", "infinite", "unlimited"})

@@ -33,7 +33,7 @@ from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.model.conf import Controller, ControllerConfig
 from slurmrestd.model.controller import ControllerPing, SlurmVersion
 from slurmrestd.model.diag import ControllerDiag
-from slurmrestd.model.job import JobSnapshot
+from slurmrestd.model.job import JobSnapshot, leading_job_id
 from slurmrestd.model.job_control import JobOutcome, JobStateEntry, KillJobsFilter, NodeLayout
 from slurmrestd.model.job_desc import JobDescription, SubmitResult
 from slurmrestd.model.license import License, LicenseSnapshot, parse_licenses
@@ -50,7 +50,6 @@ log = logging.getLogger("slurmrestd.embedded")
 
 # The Slurm release whose behaviour the embedded controller follows.
 EMBEDDED_VERSION = SlurmVersion(26, 11, 0)
-MAX_JOB_ID = 0xFFFFFFFF  # job ids are uint32
 # What `scontrol show config` reports for the embedded controller when slurm.conf
 # says nothing: the plugins whose behaviour the engine has.
 ENGINE_SETTINGS = (
@@ -83,15 +82,6 @@ def _group_name(gid: int) -> str:
         return grp.getgrgid(gid).gr_name
     except KeyError:
         return str(gid)
-
-
-def _leading_id(text: str) -> int:
-    """12 of "12", "12_3" or "12+1" (0 when there is none), for per-job outcomes."""
-    head = text.split("_", 1)[0].split("+", 1)[0]
-    # isdigit() alone takes "¹", which int() refuses; ids are uint32.
-    if not (head.isascii() and head.isdigit()) or int(head) > MAX_JOB_ID:
-        return 0
-    return int(head)
 
 
 def _own_user() -> str:
@@ -328,7 +318,7 @@ class EmbeddedCluster:
                 try:
                     found = manager.job(text)
                 except SlurmError as exc:
-                    outcomes.append(JobOutcome(_leading_id(text), exc.errno, exc.description))
+                    outcomes.append(JobOutcome(leading_job_id(text), exc.errno, exc.description))
                     continue
                 targets += [j for j in found if not narrowed or job_control.matches(j, selection)]
         else:

@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from slurmrestd.api.versions.request import (
-    MAX_JOB_ID,
-    RequestInvalid,
-    leading_job_id,
-    plain_number,
-)
+from slurmrestd.api.versions.request import RequestInvalid, plain_number
 from slurmrestd.api.versions.v0_0_46.conf import render_conf
 from slurmrestd.api.versions.v0_0_46.job_control_requests import parse_kill_jobs, signal_number
 from slurmrestd.cluster.errors import Errno
 from slurmrestd.model.conf import ControllerConfig
+from slurmrestd.model.job import MAX_JOB_ID, leading_job_id
 
 SUPERSCRIPT_ONE = "\u00b9"  # "¹": str.isdigit() says yes, int() says no
 HUGE = "99999999999999999999999"
