@@ -32,7 +32,6 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from slurmrestd.auth.base import Identity
-from slurmrestd.cluster.base import Cluster
 from slurmrestd.cluster.errors import Errno, SlurmError, error_text
 from slurmrestd.cluster.slurm import (
     job_control,
@@ -85,31 +84,6 @@ T = TypeVar("T")
 HEALTH_TTL_S = 10.0
 
 
-# Protocol operations; those this backend does not define yet answer "not implemented".
-_PROTOCOL_CALLS = frozenset(
-    name for name, value in vars(Cluster).items() if callable(value) and not name.startswith("_")
-)
-
-
-class _NotYetServed:
-    """Answers every Cluster operation a subclass lacks with NOT_IMPLEMENTED.
-
-    The protocol grows with each resource (jobs, nodes, ...); until this backend
-    serves one, a request for it gets a plain 501-class error instead of a crash.
-    """
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name not in _PROTOCOL_CALLS:
-            raise AttributeError(name)
-
-        def not_yet(*args: Any, **kwargs: Any) -> Any:
-            raise SlurmError(
-                Errno.NOT_IMPLEMENTED, f"{name} is not served by the slurm backend yet", "slurm"
-            )
-
-        return not_yet
-
-
 def _start_thread(work: Callable[[], None]) -> None:
     threading.Thread(target=work, name="slurm-health", daemon=True).start()
 
@@ -130,7 +104,7 @@ def ping_controllers(commands: SlurmCommands, identity: Identity | None) -> list
     return pings
 
 
-class SlurmCluster(AdminOps, _NotYetServed):
+class SlurmCluster(AdminOps):
     """A real cluster; construct it with `connect()`."""
 
     # sacct/sacctmgr when slurm.conf stores accounting in slurmdbd; without, the
