@@ -28,19 +28,37 @@ def cpu_ticks(pid: int, *, children: bool = False) -> int:
     return parse_cpu_ticks(Path(f"/proc/{pid}/stat").read_text(), children=children)
 
 
-def parse_peak_rss_kib(status_text: str) -> int | None:
-    """VmHWM (peak resident set size) in KiB from /proc/<pid>/status, if present."""
+def parse_status_kib(status_text: str, field: str) -> int | None:
+    """A KiB field ("VmHWM", "VmRSS") of /proc/<pid>/status, if present."""
     for line in status_text.splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return None
 
 
-def peak_rss_kib(pid: int) -> int | None:
+def status_kib(pid: int, field: str) -> int | None:
     try:
-        return parse_peak_rss_kib(Path(f"/proc/{pid}/status").read_text())
+        return parse_status_kib(Path(f"/proc/{pid}/status").read_text(), field)
     except OSError:
         return None
+
+
+def parse_peak_rss_kib(status_text: str) -> int | None:
+    """VmHWM (peak resident set size) in KiB from /proc/<pid>/status, if present."""
+    return parse_status_kib(status_text, "VmHWM")
+
+
+def peak_rss_kib(pid: int) -> int | None:
+    return status_kib(pid, "VmHWM")
+
+
+def parse_rss_kib(status_text: str) -> int | None:
+    """VmRSS (current resident set size) in KiB from /proc/<pid>/status, if present."""
+    return parse_status_kib(status_text, "VmRSS")
+
+
+def rss_kib(pid: int) -> int | None:
+    return status_kib(pid, "VmRSS")
 
 
 def reset_peak_rss(pid: int) -> bool:

@@ -373,21 +373,6 @@ def run_wrk(
         raise RuntimeError(str(exc)) from None
 
 
-def parse_rss_kib(status_text: str) -> int | None:
-    """VmRSS (current resident set size) in KiB from /proc/<pid>/status, if present."""
-    for line in status_text.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return None
-
-
-def rss_kib(pid: int) -> int | None:
-    try:
-        return parse_rss_kib(Path(f"/proc/{pid}/status").read_text())
-    except OSError:
-        return None
-
-
 def growth_pct(start: float | None, end: float | None) -> float | None:
     """How much `end` exceeds `start`, in percent of `start` (negative: it shrank)."""
     if start is None or end is None or start <= 0:
@@ -448,7 +433,7 @@ def soak(
     say(f"  soak {target.name}: warm-up of {len(warm)} requests")
     first = runner(target, kinds, warm, soak_plan, lambda n: None)
     settle(target.pid)
-    result.rss_start_kib = rss_kib(target.pid)
+    result.rss_start_kib = procstat.rss_kib(target.pid)
     procstat.reset_peak_rss(target.pid)
     say(f"  soak {target.name}: {len(measured)} requests")
     second = runner(
@@ -456,7 +441,7 @@ def soak(
     )
     if not settle(target.pid):
         result.add_note("daemon still busy at the end")
-    result.rss_end_kib = rss_kib(target.pid)
+    result.rss_end_kib = procstat.rss_kib(target.pid)
     result.peak_rss_kib = procstat.peak_rss_kib(target.pid)
     result.jobs_end = count_jobs()
     result.requests, result.duration_s = second.requests, round(second.duration_s, 3)

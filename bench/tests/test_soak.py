@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bench import compare, embedded_alone, plan, real_slurm, report, soak
+from bench import compare, embedded_alone, plan, procstat, real_slurm, report, soak
 from bench.jobs import HeldJobs
 from bench.measure import Target
 from bench.tests.test_jobs import FakeBed
@@ -190,9 +190,9 @@ def test_wrk_gets_one_thread_per_connection_and_the_cap_as_its_duration():
 
 def test_rss_is_vmrss_not_the_peak():
     status = "Name:\tx\nVmPeak:\t 9000 kB\nVmHWM:\t  4321 kB\nVmRSS:\t    1000 kB\n"
-    assert soak.parse_rss_kib(status) == 1000
-    assert soak.parse_rss_kib("Name:\tkthread\n") is None
-    assert soak.rss_kib(os.getpid()) > 0
+    assert procstat.parse_rss_kib(status) == 1000
+    assert procstat.parse_rss_kib("Name:\tkthread\n") is None
+    assert procstat.rss_kib(os.getpid()) > 0
 
 
 def test_growth_is_relative_to_the_start_and_may_be_negative():
