@@ -136,6 +136,16 @@ class JobFilter:
     exit_code: int | None = None  # the job's return code
     skip_steps: bool = False
 
+    def fits_size(self, job: AccountingJob) -> bool:
+        """Whether the job's CPU and node counts are within the min/max given."""
+        bounds = (
+            (self.cpus_min, job.required_cpus, 1),
+            (self.cpus_max, job.required_cpus, -1),
+            (self.nodes_min, job.allocation_nodes, 1),
+            (self.nodes_max, job.allocation_nodes, -1),
+        )
+        return all(limit is None or (value - limit) * sign >= 0 for limit, value, sign in bounds)
+
 
 @dataclass(frozen=True, slots=True)
 class JobChanges:

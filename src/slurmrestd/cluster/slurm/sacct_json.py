@@ -212,13 +212,7 @@ def kept(job: AccountingJob, query: JobFilter) -> bool:
     )
     if any(wanted and value not in wanted for wanted, value in checks):
         return False
-    bounds = (
-        (query.cpus_min, job.required_cpus, 1),
-        (query.cpus_max, job.required_cpus, -1),
-        (query.nodes_min, job.allocation_nodes, 1),
-        (query.nodes_max, job.allocation_nodes, -1),
-    )
-    if any(limit is not None and (value - limit) * sign < 0 for limit, value, sign in bounds):
+    if not query.fits_size(job):
         return False
     return query.submit_time is None or (job.submission or 0) >= query.submit_time
 

@@ -106,13 +106,7 @@ def matches(job: AccountingJob, query: JobFilter, now: int) -> bool:
             return False
     if query.nodes and not _nodes(job) & set(query.nodes):
         return False
-    bounds = (
-        (query.cpus_min, job.required_cpus, 1),
-        (query.cpus_max, job.required_cpus, -1),
-        (query.nodes_min, job.allocation_nodes, 1),
-        (query.nodes_max, job.allocation_nodes, -1),
-    )
-    if any(limit is not None and (value - limit) * sign < 0 for limit, value, sign in bounds):
+    if not query.fits_size(job):
         return False
     if query.exit_code is not None and _return_code(job) != query.exit_code:
         return False
