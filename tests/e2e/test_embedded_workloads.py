@@ -58,7 +58,10 @@ def test_dependency_chain(jobs_daemon, rundir, daemon_user):
     daemon, cluster = jobs_daemon
     client = Client(daemon, cluster.token(daemon_user.pw_name))
     log = rundir / "chain.log"
-    first = submit(client, rundir, f"sleep 0.5; echo first >> {log}")
+    gate = rundir / "chain.gate"  # the first job waits for it: the checks below cannot race it
+    first = submit(
+        client, rundir, f"while [ ! -e {gate} ]; do sleep 0.05; done; echo first >> {log}"
+    )
     ok = submit(client, rundir, f"echo afterok >> {log}", dependency=f"afterok:{first}")
     bad = submit(client, rundir, "exit 1", dependency=f"afterok:{ok}")
     rescue = submit(client, rundir, f"echo rescue >> {log}", dependency=f"afternotok:{bad}")
@@ -66,6 +69,7 @@ def test_dependency_chain(jobs_daemon, rundir, daemon_user):
     _, doc = client.call("GET", f"/slurm/v0.0.38/job/{ok}")
     assert doc["jobs"][0]["state_reason"] == "Dependency"
     assert doc["jobs"][0]["dependency"].startswith(f"afterok:{first}")
+    gate.touch()
     deadline = time.monotonic() + 30
     while states(client, rescue)[rescue] != "COMPLETED":
         assert time.monotonic() < deadline
