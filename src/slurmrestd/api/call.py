@@ -12,6 +12,7 @@ from slurmrestd.api.envelope import Envelope
 from slurmrestd.auth.base import Identity
 from slurmrestd.cluster.base import Cluster
 from slurmrestd.cluster.errors import Errno, SlurmError
+from slurmrestd.cluster.memory_only import reads_from_memory, try_from_memory
 
 R = TypeVar("R")
 
@@ -33,6 +34,15 @@ class OperationCall:
     async def run_blocking(self, func: Callable[..., R], *args: Any) -> R:
         """Run blocking work (subprocess, SQLite) on the -t thread pool."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, func, *args)
+
+    async def read(self, func: Callable[..., R], *args: Any) -> R:
+        """A read of the cluster: inline when the backend has the answer in memory
+        (see cluster/memory_only.py), else on the -t thread pool."""
+        if reads_from_memory(self.cluster):
+            done, value = try_from_memory(func, *args)
+            if done:
+                return value  # type: ignore[return-value]
+        return await self.run_blocking(func, *args)
 
     def update_time(self) -> int | None:
         """The `update_time` query (UNIX seconds): answer 304 if nothing changed since.

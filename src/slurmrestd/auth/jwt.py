@@ -13,6 +13,7 @@ import pwd
 
 from slurmrestd.auth.base import AuthContext, AuthRejected, Identity
 from slurmrestd.auth.tokens import KeyConfigError, TokenError, TokenValidator
+from slurmrestd.auth.users import USERS
 from slurmrestd.http.message import HttpRequest, PeerInfo
 from slurmrestd.slurmconf import parse_auth_alt_parameters
 
@@ -93,14 +94,14 @@ class JwtAuth:
         if not slurm_user:
             return False
         try:
-            return pwd.getpwnam(slurm_user).pw_uid == token_user.pw_uid
+            return USERS.by_name(slurm_user).pw_uid == token_user.pw_uid
         except (KeyError, ValueError):
             return False
 
 
 def _lookup(user_name: str) -> pwd.struct_passwd:
     try:
-        return pwd.getpwnam(user_name)
+        return USERS.by_name(user_name)
     except (KeyError, ValueError):  # ValueError: an embedded NUL byte
         raise AuthRejected(f"unknown user name {_printable(user_name)}") from None
 

@@ -8,10 +8,10 @@ they belong to the daemon's uid and grant nothing to "other" (as upstream).
 
 from __future__ import annotations
 
-import pwd
 import stat
 
 from slurmrestd.auth.base import AuthContext, AuthRejected, Identity
+from slurmrestd.auth.users import USERS
 from slurmrestd.http.message import FileOwnership, HttpRequest, PeerInfo, TransportKind
 
 NAME = "rest_auth/local"
@@ -66,7 +66,7 @@ class LocalAuth:
 
 def _identity_for_name(name: str) -> Identity:
     try:
-        entry = pwd.getpwnam(name)
+        entry = USERS.by_name(name)
     except KeyError:
         raise AuthRejected(f"unknown user name {name}") from None
     return Identity(entry.pw_name, entry.pw_uid, entry.pw_gid, NAME)

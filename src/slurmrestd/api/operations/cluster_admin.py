@@ -140,7 +140,7 @@ async def get_reconfigure(call: OperationCall) -> dict[str, Any]:
 async def get_conf(call: OperationCall) -> dict[str, Any]:
     shapes = require_version(call, "the configuration dump")
     since = call.update_time()
-    config = await call.run_blocking(call.cluster.controller_config, call.identity)
+    config = await call.read(call.cluster.controller_config, call.identity)
     if since is not None and config.last_update <= since:
         # Upstream answers an unchanged configuration with a warning and no dump.
         call.envelope.warn(
@@ -162,7 +162,7 @@ async def get_shares(call: OperationCall) -> dict[str, Any]:
     accounts = _names(call.query.get("accounts"))
     users = _names(call.query.get("users"))
     try:
-        snapshot = await call.run_blocking(call.cluster.shares, call.identity, accounts, users)
+        snapshot = await call.read(call.cluster.shares, call.identity, accounts, users)
     except SlurmError as exc:
         call.envelope.add_slurm_error(exc)
         return {"shares": {"shares": [], "total_shares": 0}}

@@ -152,7 +152,7 @@ async def get_jobs_state(call: OperationCall) -> dict[str, Any]:
         "last_update": no_val(None),
     }
     try:
-        entries = await call.run_blocking(call.cluster.job_states, call.identity, ids)
+        entries = await call.read(call.cluster.job_states, call.identity, ids)
     except SlurmError as exc:
         call.envelope.add_slurm_error(exc)
         return payload
@@ -164,7 +164,7 @@ async def get_resources(call: OperationCall) -> dict[str, Any]:
     shapes = require_version(call, "job resources")
     job_id = str(call.params["job_id"])
     try:
-        layout = await call.run_blocking(call.cluster.job_resources, call.identity, job_id)
+        layout = await call.read(call.cluster.job_resources, call.identity, job_id)
     except SlurmError as exc:
         call.envelope.add_slurm_error(exc)
         return {"nodes": []}

@@ -81,7 +81,7 @@ async def _jobs_payload(call: OperationCall, snapshot: JobSnapshot) -> dict[str,
 async def get_jobs(call: OperationCall) -> dict[str, Any]:
     _shapes(call)
     since = call.update_time()
-    snapshot = await call.run_blocking(call.cluster.jobs, call.identity)
+    snapshot = await call.read(call.cluster.jobs, call.identity)
     if since is not None and snapshot.last_update <= since:
         raise NotModified
     return await _jobs_payload(call, snapshot)
@@ -98,7 +98,7 @@ async def get_job(call: OperationCall) -> dict[str, Any] | None:
         return None
     since = call.update_time()
     try:
-        snapshot = await call.run_blocking(call.cluster.job, call.identity, job_id)
+        snapshot = await call.read(call.cluster.job, call.identity, job_id)
     except SlurmError as exc:
         if exc.errno == Errno.INVALID_JOB_ID:
             call.envelope.error(exc.errno, f"Unable to find JobId={job_id}", "slurm_load_job")

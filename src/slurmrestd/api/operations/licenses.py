@@ -31,7 +31,7 @@ def render_license(lic: License, api: int) -> dict[str, Any]:
 
 
 async def get_licenses(call: OperationCall) -> dict[str, Any]:
-    snapshot = await call.run_blocking(call.cluster.licenses, call.identity)
+    snapshot = await call.read(call.cluster.licenses, call.identity)
     payload: dict[str, Any] = {
         "licenses": [render_license(lic, call.api_number) for lic in snapshot.licenses]
     }

@@ -44,5 +44,5 @@ def render_ping(ping: ControllerPing, api: int) -> dict[str, Any]:
 
 
 async def get_ping(call: OperationCall) -> dict[str, Any]:
-    pings = await call.run_blocking(call.cluster.ping, call.identity)
+    pings = await call.read(call.cluster.ping, call.identity)
     return {"pings": [render_ping(p, call.api_number) for p in pings]}

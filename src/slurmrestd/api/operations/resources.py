@@ -101,7 +101,7 @@ def _renderer(table: Table, call: OperationCall) -> Callable[[Any], dict[str, An
 async def _answer(call: OperationCall, table: Table, name: str | None) -> dict[str, Any]:
     render = _renderer(table, call)
     since = call.update_time()
-    snapshot = await call.run_blocking(getattr(call.cluster, table.read), call.identity)
+    snapshot = await call.read(getattr(call.cluster, table.read), call.identity)
     records = getattr(snapshot, table.key)
     if since is not None and snapshot.last_update <= since:
         raise NotModified
@@ -144,5 +144,5 @@ async def get_diag(call: OperationCall) -> dict[str, Any]:
     module = _DIAG.get(call.api_number)
     if module is None:
         raise SlurmError(Errno.NOT_IMPLEMENTED, f"diag is not available in {call.version} yet", "")
-    diag = await call.run_blocking(call.cluster.diag, call.identity)
+    diag = await call.read(call.cluster.diag, call.identity)
     return {"statistics": module.render_diag(diag)}

@@ -228,7 +228,7 @@ async def _answer(
     if call.api_number not in kind.renderers:
         raise SlurmError(Errno.NOT_IMPLEMENTED, f"not available in {call.version}", kind.source)
     try:
-        records = await call.run_blocking(fetch)
+        records = await call.read(fetch)
     except SlurmError as exc:
         call.envelope.add_slurm_error(exc)
         return _payload(call, kind, [])
@@ -376,14 +376,14 @@ async def get_job(call: OperationCall) -> dict[str, Any]:
 
 async def get_diag(call: OperationCall) -> dict[str, Any]:
     _api(call)
-    stats = await call.run_blocking(_store(call).diag, call.identity)
+    stats = await call.read(_store(call).diag, call.identity)
     render = _DIAG_RENDERERS[call.api_number]
     return {"statistics": render(stats)}
 
 
 async def get_ping(call: OperationCall) -> dict[str, Any]:
     _api(call)
-    ping = await call.run_blocking(_store(call).ping, call.identity)
+    ping = await call.read(_store(call).ping, call.identity)
     row = {
         "hostname": ping.hostname,
         "responding": ping.responding,
@@ -396,7 +396,7 @@ async def get_ping(call: OperationCall) -> dict[str, Any]:
 
 async def get_conf(call: OperationCall) -> dict[str, Any]:
     _api(call)
-    conf = await call.run_blocking(_store(call).dbd_config, call.identity)
+    conf = await call.read(_store(call).dbd_config, call.identity)
     body: dict[str, Any] = {
         "DbdHost": conf.dbd_host,
         "StorageLoc": conf.storage_loc,
@@ -421,7 +421,7 @@ _CONFIG_PARTS = (
 
 async def get_config(call: OperationCall) -> dict[str, Any]:
     api = _api(call)
-    dump: ConfigDump = await call.run_blocking(_store(call).config, call.identity)
+    dump: ConfigDump = await call.read(_store(call).config, call.identity)
     for problem in dump.problems:
         call.envelope.add_slurm_error(problem)
     if api == _LEGACY and not dump.wckeys and not dump.problems:

@@ -107,6 +107,10 @@ def ping_controllers(commands: SlurmCommands, identity: Identity | None) -> list
 class SlurmCluster(AdminOps):
     """A real cluster; construct it with `connect()`."""
 
+    # Fresh answers are reused from memory; every blocking step (commands, shared-read
+    # misses) checks may_block(), so the API may try reads inline (cluster/memory_only.py).
+    READS_FROM_MEMORY = True
+
     # sacct/sacctmgr when slurm.conf stores accounting in slurmdbd; without, the
     # slurmdb handlers answer "this cluster keeps no accounting".
     accounting: AccountingStore | None = None

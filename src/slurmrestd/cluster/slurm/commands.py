@@ -30,6 +30,7 @@ import jwt
 
 from slurmrestd.auth.base import Identity
 from slurmrestd.cluster.errors import ERROR_TEXT, Errno, SlurmError
+from slurmrestd.cluster.memory_only import may_block
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,7 @@ class SlurmCommands:
         Raises:
             SlurmError: the command could not run, or did not finish in time.
         """
+        may_block()
         limit = self.timeout if timeout is None else timeout
         stdin: dict[str, Any] = {"stdin": subprocess.DEVNULL} if input is None else {"input": input}
         extra: dict[str, Any] = {"pass_fds": tuple(pass_fds)} if pass_fds else {}
@@ -245,6 +247,7 @@ class SlurmCommands:
         Raises:
             SlurmError: the command could not run, or did not finish in time.
         """
+        may_block()
         limit = self.timeout if timeout is None else timeout
         marker = give_up_on.encode()
         try:

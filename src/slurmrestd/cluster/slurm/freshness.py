@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from slurmrestd.cluster.memory_only import may_block
 from slurmrestd.cluster.slurm.singleflight import SingleFlight
 
 T = TypeVar("T")
@@ -47,6 +48,7 @@ class FreshReads:
                 entry = self._answers.get(key)
                 if entry is not None and self._clock() - entry[0] < self.bound:
                     return entry[1]  # type: ignore[no-any-return]
+        may_block()
         return self._flights.run(key, lambda: self._run(key, work))
 
     def callers(self, key: Hashable) -> int:
