@@ -13,7 +13,7 @@ from slurmrestd.cluster.slurm.protocol.layout import (
     unpack_fields,
     without,
 )
-from slurmrestd.cluster.slurm.protocol.pack import Unpacker
+from slurmrestd.cluster.slurm.protocol.pack import Unpacker, UnpackError
 from slurmrestd.cluster.slurm.protocol.versions import PROTOCOLS, protocol_for
 
 NO_VAL, NO_VAL16, NO_VAL64 = 0xFFFFFFFE, 0xFFFE, 0xFFFFFFFFFFFFFFFE
@@ -128,3 +128,91 @@ def test_reply_layouts_read_slurms_reply_bodies():
         "error_code": 2042,
         "job_submit_user_msg": None,
     }
+
+
+# A 22.05 RESPONSE_RESOURCE_ALLOCATION body, byte by byte from
+# _pack_resource_allocation_response_msg: a granted two-node allocation.
+GRANTED_2205 = bytes.fromhex(
+    "00000004" "6f707300"  # account "ops"
+    "00000000"  # alias_list NULL
+    "00000000"  # batch_host NULL
+    "00000000"  # environment: no entries
+    "00000000"  # error_code
+    "00000003" "686900"  # job_submit_user_msg "hi"
+    "00001c85"  # job_id 7301
+    "00000002"  # node_cnt
+    "00"  # node_addr: none sent
+    "0000000a" "6e6f64655b312d325d00"  # node_list "node[1-2]"
+    "fffe" "fffe" "fffe" "fffe"  # ntasks per board, core, tres, socket
+    "00000001" "00000001" "0002" "00000001" "00000002"  # one CPU group: 2 CPUs x 2 nodes
+    "00000006" "646562756700"  # partition "debug"
+    "0000000000000000"  # pn_min_memory
+    "00000007" "6e6f726d616c00"  # qos "normal"
+    "00000000"  # resv_name NULL
+    "0000006d" "00"  # select plugin id, no cluster record: left unread
+)  # fmt: skip
+
+
+def test_the_2205_allocation_reply_is_read_up_to_the_select_plugin_data():
+    reader = Unpacker(GRANTED_2205)
+    values = unpack_fields(messages_2205.ALLOCATION_RESPONSE, reader)
+    assert values == {
+        "account": "ops",
+        "alias_list": None,
+        "batch_host": None,
+        "environment": [],
+        "error_code": 0,
+        "job_submit_user_msg": "hi",
+        "job_id": 7301,
+        "node_cnt": 2,
+        "node_addr": [],
+        "node_list": "node[1-2]",
+        "ntasks_per_board": NO_VAL16,
+        "ntasks_per_core": NO_VAL16,
+        "ntasks_per_tres": NO_VAL16,
+        "ntasks_per_socket": NO_VAL16,
+        "cpu_groups": [(2, 2)],
+        "partition": "debug",
+        "pn_min_memory": 0,
+        "qos": "normal",
+        "resv_name": None,
+    }
+    assert reader.remaining == 5
+
+
+def test_compound_rows_round_trip():
+    layout = (
+        Field("node_addr", Kind.ADDRESSES),
+        Field("cpu_groups", Kind.CPU_GROUPS),
+        Field("end", Kind.U8, 0),
+    )
+    given = {
+        "node_addr": [("127.0.0.1", 16901), ("127.0.0.1", 16902)],
+        "cpu_groups": [(2, 1), (1, 1)],
+        "end": 9,
+    }
+    data = pack_fields(layout, given)
+    assert data == bytes.fromhex(
+        "01" "00000002" "0002" "0100007f" "0542" "0002" "0100007f" "0642"  # two addresses
+        "00000002" "00000002" "0002" "0001" "00000002" "00000001" "00000001"  # two groups
+        "09"
+    )  # fmt: skip
+    assert unpack_fields(layout, Unpacker(data)) == given
+    empty = pack_fields(layout, {})
+    assert empty == bytes.fromhex("00" "00000000" "00")  # no addresses/groups, end 0  # fmt: skip
+    assert unpack_fields(layout, Unpacker(empty)) == {"node_addr": [], "cpu_groups": [], "end": 0}
+
+
+def test_cpu_groups_whose_arrays_disagree_with_their_count_are_refused():
+    data = bytes.fromhex("00000002" "00000001" "0002" "00000001" "00000002")  # fmt: skip
+    with pytest.raises(UnpackError, match="2 CPU groups"):
+        unpack_fields((Field("cpu_groups", Kind.CPU_GROUPS),), Unpacker(data))
+
+
+def test_2302_allocation_reply_is_2205_plus_the_group_after_error_code():
+    old, new = _names(messages_2205.ALLOCATION_RESPONSE), _names(messages_2302.ALLOCATION_RESPONSE)
+    at = new.index("error_code")
+    assert new[at + 1 : at + 3] == ["gid", "group_name"]
+    assert [n for n in new if n not in ("gid", "group_name")] == old
+    assert protocol_for(38 << 8).allocation_response is messages_2205.ALLOCATION_RESPONSE
+    assert protocol_for(39 << 8).allocation_response is messages_2302.ALLOCATION_RESPONSE

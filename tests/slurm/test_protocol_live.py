@@ -7,6 +7,7 @@ slurmctld's saved environment, and cancelled as root at the end.
 from __future__ import annotations
 
 import json
+import os
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,3 +125,27 @@ def test_unknown_partition_is_refused_with_slurms_error(
     assert caught.value.errno == Errno.INVALID_PARTITION_NAME
     assert caught.value.description == "Invalid partition name specified"
     assert "no-such-partition" in (caught.value.detail or "")
+
+
+def test_a_held_allocation_is_queued_at_once_for_the_tokens_user(
+    slurm_testbed: Testbed, client: ProtocolClient, submitted: list[int], tmp_path: Path
+):
+    job = held_job("bob", tmp_path)
+    job.script, job.name = None, f"h31-{os.getpid()}-proto"
+    reply = client.allocate(job, slurm_testbed.token("bob"), "bob")
+    submitted.append(reply.job_id)
+    assert (reply.error_code, reply.granted, reply.partition) == (Errno.JOB_HELD, False, "debug")
+    shown = squeue_job(slurm_testbed, reply.job_id)
+    assert (shown["user_name"], shown["name"], shown["job_state"]) == ("bob", job.name, "PENDING")
+    assert shown["batch_flag"] is False  # an allocation, not a batch job
+
+
+def test_an_allocation_in_an_unknown_partition_is_refused_with_slurms_error(
+    slurm_testbed: Testbed, client: ProtocolClient, tmp_path: Path
+):
+    job = held_job("bob", tmp_path)
+    job.script, job.partition = None, "no-such-partition"
+    with pytest.raises(ControllerError) as caught:
+        client.allocate(job, slurm_testbed.token("bob"), "bob")
+    assert caught.value.errno == Errno.INVALID_PARTITION_NAME
+    assert caught.value.description == "Invalid partition name specified"

@@ -28,6 +28,10 @@ from slurmrestd.cluster.slurm.protocol.pack import Packer, Unpacker, UnpackError
             b"\x00\x00\x00\x02\x00\x00\x00\x04A=1\x00\x00\x00\x00\x02B\x00",
         ),
         ("string_array", None, b"\x00\x00\x00\x00"),
+        # number arrays: a uint32 count, then the numbers at their width
+        ("u16_array", [2, 0xFFFE], b"\x00\x00\x00\x02\x00\x02\xff\xfe"),
+        ("u32_array", [3], b"\x00\x00\x00\x01\x00\x00\x00\x03"),
+        ("u32_array", [], b"\x00\x00\x00\x00"),
     ],
 )
 def test_each_primitive_has_slurms_big_endian_encoding(method, value, encoded):
@@ -59,6 +63,8 @@ def test_values_read_back_in_the_order_written():
         (b"\x00\x00\x00\x05ab", "string"),  # length beyond the data
         (b"\x00\x00\x00\x02ab", "string"),  # no terminating NUL
         (b"\x7f\xff\xff\xff", "string_array"),  # count that cannot fit
+        (b"\x00\x00\x00\x02\x00\x01\x00", "u16_array"),  # two numbers, three bytes
+        (b"\x00\x00\x00\x01\x00\x00\x00", "u32_array"),
     ],
 )
 def test_truncated_or_inconsistent_bytes_raise_unpack_error(data, read):

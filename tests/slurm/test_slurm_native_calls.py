@@ -1,4 +1,5 @@
-"""SlurmCluster's native calls: ping and submission over Slurm's protocol as the token's user.
+"""SlurmCluster's native calls: ping, submission and allocation over Slurm's protocol
+as the token's user.
 
 Unit tests over a fake protocol client; live tests against the testbed prove
 that no command runs for them and that the job belongs to the token's user.
@@ -6,6 +7,7 @@ that no command runs for them and that the job belongs to the token's user.
 
 from __future__ import annotations
 
+import os
 import pwd
 import time
 from collections.abc import Iterator
@@ -13,13 +15,16 @@ from typing import Any
 
 import pytest
 
+from slurm.fakes import FakeRunner
+from slurm.test_slurm_admin_ops import PING, spawning
+from slurm.test_slurm_commands import CONFIG, LOCAL_SELF, jwt_identity
 from slurm.testbed import Testbed
 from slurm.workload import cancel_and_settle
 from slurmrestd.auth.base import Identity
 from slurmrestd.cluster.errors import Errno, SlurmError
-from slurmrestd.cluster.slurm import SlurmCluster
+from slurmrestd.cluster.slurm import SlurmCluster, SlurmCommands
 from slurmrestd.cluster.slurm.cluster import NativeCalls
-from slurmrestd.cluster.slurm.protocol import ControllerError
+from slurmrestd.cluster.slurm.protocol import AllocationReply, ControllerError
 from slurmrestd.model.job_desc import JobDescription, SubmitResult
 from slurmrestd.slurmconf import parse_file
 
@@ -29,9 +34,10 @@ SCRIPT = "#!/bin/sh\nsleep 300\n"
 class FakeClient:
     """Stands for ProtocolClient: per-controller clients, a canned submission outcome."""
 
-    def __init__(self, up: list[bool], submit: Any = None) -> None:
+    def __init__(self, up: list[bool], submit: Any = None, allocate: Any = None) -> None:
         self.up = up
         self.outcome = submit
+        self.allocation = allocate
         self.asked: list[tuple[str | None, str]] = []
 
     def for_each_controller(self) -> list[FakeClient]:
@@ -47,6 +53,12 @@ class FakeClient:
         if isinstance(self.outcome, BaseException):
             raise self.outcome
         return self.outcome
+
+    def allocate(self, desc: JobDescription, token: str | None, user: str) -> Any:
+        self.asked.append((token, user))
+        if isinstance(self.allocation, BaseException):
+            raise self.allocation
+        return self.allocation
 
 
 ALICE = Identity("alice", 1001, 1001, "rest_auth/jwt", token="t-alice")
@@ -93,6 +105,67 @@ def test_the_controllers_refusal_is_the_answer() -> None:
     native = NativeCalls(FakeClient([True], submit=refused), ["ctl1"])  # type: ignore[arg-type]
     with pytest.raises(ControllerError):
         native.submit(ALICE, JobDescription(script=SCRIPT))
+
+
+# ----------------------------------------------------------- allocation
+
+QUEUED = "salloc: Pending job allocation 77\nsalloc: job 77 queued and waiting for resources\n"
+
+
+GRANTED = AllocationReply(42, 0, "note", "node1", (), "debug")
+
+
+def native_cluster(client: FakeClient, spawned: list[list[str]]) -> SlurmCluster:
+    """A SlurmCluster over fake commands (salloc prints QUEUED) and a fake protocol client."""
+    spawner = spawning(QUEUED, spawned, tail="; sleep 30")
+    answers = {("scontrol", "ping"): PING, ("scontrol", "show", "config"): (0, CONFIG, "")}
+    commands = SlurmCommands("/c", runner=FakeRunner(answers), base_env={}, spawner=spawner)
+    native = NativeCalls(client, ["ctl1"])  # type: ignore[arg-type]
+    return SlurmCluster.connect_with(commands, euid=lambda: 1001, native=native)
+
+
+def test_an_allocation_with_a_token_goes_to_slurmctld_not_salloc() -> None:
+    client, spawned = FakeClient([True], allocate=GRANTED), []
+    result = native_cluster(client, spawned).allocate_job(
+        jwt_identity("bob"), [JobDescription(name="al")]
+    )
+    assert (result.job_id, result.user_message) == (42, "note")
+    assert [user for _, user in client.asked] == ["bob"]
+    assert spawned == []
+
+
+def test_what_the_client_cannot_express_is_allocated_by_salloc() -> None:
+    unsayable = SlurmError(Errno.NOT_SUPPORTED, "distribution", "slurm protocol")
+    client, spawned = FakeClient([True], allocate=unsayable), []
+    result = native_cluster(client, spawned).allocate_job(
+        jwt_identity(), [JobDescription(name="al")]
+    )
+    assert result.job_id == 77
+    assert len(client.asked) == 1 and spawned[0][:2] == ["salloc", "--no-shell"]
+
+
+@pytest.mark.parametrize(
+    ("identity", "count"),
+    [(LOCAL_SELF, 1), (jwt_identity(), 2)],  # no token; a heterogeneous allocation
+)
+def test_local_identities_and_het_allocations_use_salloc(identity, count) -> None:
+    client, spawned = FakeClient([True], allocate=GRANTED), []
+    descriptions = [JobDescription(name=f"c{i}") for i in range(count)]
+    result = native_cluster(client, spawned).allocate_job(identity, descriptions)
+    assert result.job_id == 77
+    assert client.asked == [] and len(spawned) == 1
+
+
+def test_a_refused_allocation_reads_as_salloc_reports_it() -> None:
+    refused = ControllerError(int(Errno.INVALID_PARTITION_NAME), "no partition x")
+    native = NativeCalls(FakeClient([True], allocate=refused), ["ctl1"])  # type: ignore[arg-type]
+    with pytest.raises(SlurmError) as caught:
+        native.allocate(ALICE, JobDescription(partition="x"))
+    assert (caught.value.errno, caught.value.description, caught.value.source) == (
+        2000,
+        "Invalid partition name specified",
+        "slurm_allocate_resources",
+    )
 
 
 # ---------------------------------------------------------------- live
@@ -152,5 +225,24 @@ def test_live_submission_belongs_to_the_token_user(
                 break
             time.sleep(0.1)
         assert out.stdout.split() == ["bob", "native-bob"]
+    finally:
+        cancel_and_settle(slurm_testbed, [result.job_id])
+
+
+@pytest.mark.slurm
+def test_live_allocation_belongs_to_the_token_user_and_runs_no_command(
+    live: tuple[SlurmCluster, list[str]], slurm_testbed: Testbed, bob_token: str
+) -> None:
+    cluster, ran = live
+    bob = Identity("bob", pwd.getpwnam("bob").pw_uid, 0, "rest_auth/jwt", bob_token)
+    ran.clear()
+    name = f"h31-{os.getpid()}-native"
+    desc = JobDescription(name=name, hold=True, time_limit=2, current_working_directory="/tmp")
+    result = cluster.allocate_job(bob, [desc])
+    try:
+        assert ran == []
+        assert result.notices == ((2042, "Job is in held state, pending scheduler release"),)
+        argv = ["squeue", "-h", "-o", "%u %j %T", "-j", str(result.job_id)]
+        assert slurm_testbed.run(argv).stdout.split() == ["bob", name, "PENDING"]
     finally:
         cancel_and_settle(slurm_testbed, [result.job_id])

@@ -89,8 +89,8 @@ class Cluster(Protocol):
     def allocate_job(
         self, identity: Identity, descriptions: Sequence[JobDescription]
     ) -> SubmitResult:
-        """Allocate resources for a job without a batch script (salloc --no-shell);
-        it holds them until cancelled or out of time."""
+        """Allocate resources for a job without a batch script (natively with a token,
+        else salloc --no-shell); it holds them until cancelled or out of time."""
         ...
 
     def requeue_job_with_flags(

@@ -12,7 +12,7 @@ Start-up proves the controller answers; health is a cached `scontrol ping`
 refreshed in the background, because /healthz is answered on the event loop
 and must never wait for a process.
 
-Submissions and pings with a token go to slurmctld over its own protocol
+Submissions, allocations and pings with a token go to slurmctld over its own protocol
 (protocol/, NativeCalls below): the job is the token user's whoever runs the
 daemon, and no process is forked. What that client cannot express goes to
 sbatch, which reads the job's environment from --export-file and then signs
@@ -299,6 +299,25 @@ class SlurmCluster(AdminOps):
         held = descriptions[0].hold is True
         notices = ((int(Errno.JOB_HELD), error_text(Errno.JOB_HELD)),) if held else ()
         return SubmitResult(job_id, notices=notices)
+
+    def allocate_job(
+        self, identity: Identity, descriptions: Sequence[JobDescription]
+    ) -> SubmitResult:
+        """With a token: REQUEST_RESOURCE_ALLOCATION as the token's user, answered at
+        once whether or not nodes are granted yet (see ProtocolClient.allocate for
+        why slurmctld keeps an allocation no process holds). Otherwise, and for what
+        the protocol client cannot express or a heterogeneous allocation: salloc.
+
+        Raises:
+            SlurmError: slurmctld's refusal (its errno and text), or salloc's.
+        """
+        native = self._native
+        usable = len(descriptions) == 1 and not descriptions[0].script
+        if native is not None and identity.token is not None and usable:
+            result = self._changed(lambda: native.allocate(identity, descriptions[0]))
+            if result is not None:
+                return result
+        return super().allocate_job(identity, descriptions)
 
     def update_job(self, identity: Identity, job_id: str, changes: JobDescription) -> None:
         """scontrol update (and hold/release) as the identity.

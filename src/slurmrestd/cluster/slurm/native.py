@@ -1,22 +1,18 @@
-"""Calls over Slurm's own protocol as the token's user: ping and batch submission."""
+"""Calls over Slurm's own protocol as the token's user: ping, batch submission, allocation."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from slurmrestd.auth.base import Identity
 from slurmrestd.cluster.errors import Errno, SlurmError
+from slurmrestd.cluster.slurm import salloc_args
 from slurmrestd.cluster.slurm.protocol import ControllerError, ProtocolClient
 from slurmrestd.cluster.slurm.protocol.versions import protocol_of_release
 from slurmrestd.model.controller import ControllerPing, SlurmVersion
 from slurmrestd.model.job_desc import JobDescription, SubmitResult
 from slurmrestd.slurmconf import SlurmConf, SlurmConfError
-
-if TYPE_CHECKING:
-    pass
-
 
 log = logging.getLogger(__name__)
 
@@ -78,4 +74,24 @@ class NativeCalls:
                 log.debug("submission falls back to sbatch: %s", exc.description)
                 return None
             raise
+        return reply.to_result()
+
+    def allocate(self, identity: Identity, desc: JobDescription) -> SubmitResult | None:
+        """REQUEST_RESOURCE_ALLOCATION as the token's user, answered at once (granted or
+        queued); None when the client cannot express the description (salloc is asked).
+
+        Raises:
+            SlurmError: refused by slurmctld (its errno and text, under the source the
+                salloc path reports too), or the controller could not be reached.
+        """
+        try:
+            reply = self.client.allocate(desc, identity.token, identity.user_name)
+        except ControllerError as exc:
+            raise SlurmError(exc.errno, exc.description, salloc_args.SOURCE) from None
+        except SlurmError as exc:
+            if exc.errno == Errno.NOT_SUPPORTED:
+                log.debug("allocation falls back to salloc: %s", exc.description)
+                return None
+            raise
+        log.debug("allocation %s: nodes %s", reply.job_id, reply.node_list or "pending")
         return reply.to_result()

@@ -1,5 +1,10 @@
 """Allocations without a batch script (POST /job/allocate) as `salloc --no-shell` (22.05).
 
+The path for local auth (the daemon's own munge identity), and the fallback
+for requests with a token that the native protocol client cannot express or
+that are heterogeneous; other token requests go to slurmctld directly
+(ProtocolClient.allocate), so that the job is the token user's.
+
 Pure functions: the command line from JobDescriptions (the options are
 sbatch_args', less those only sbatch has) and the job id from what salloc
 printed. Facts used (seen on the testbed):

@@ -2,12 +2,18 @@
 
 Talks to slurmctld over TCP with an auth/jwt credential that carries the
 requesting user's token and name, so calls act for that user without forking
-Slurm's commands. Layout: `pack` (byte encoding), `header` (message framing),
-`auth` (credentials), `job_desc` (request fields -> wire values), `layouts`
-(field tables per protocol version), `versions` (the one version -> packers
-table), `transport` (sockets), `client` (the public calls).
+Slurm's commands. Layout: `pack` (byte encoding), `address` (socket
+addresses), `header` (message framing), `auth` (credentials), `job_desc`
+(request fields -> wire values), `layout` and `messages_*` (field tables per
+protocol version), `versions` (the one version -> tables map), `transport`
+(sockets), `client` (the public calls: ping, submit, allocate).
 """
 
-from slurmrestd.cluster.slurm.protocol.client import ControllerError, ProtocolClient, SubmitReply
+from slurmrestd.cluster.slurm.protocol.client import (
+    AllocationReply,
+    ControllerError,
+    ProtocolClient,
+    SubmitReply,
+)
 
-__all__ = ["ControllerError", "ProtocolClient", "SubmitReply"]
+__all__ = ["AllocationReply", "ControllerError", "ProtocolClient", "SubmitReply"]

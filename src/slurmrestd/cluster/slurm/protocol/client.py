@@ -1,4 +1,4 @@
-"""ProtocolClient: ping and batch submission as the requesting user, natively.
+"""ProtocolClient: ping, batch submission and allocation as the requesting user, natively.
 
 Each call builds one request (header, auth/jwt credential, body), tries the
 controllers in slurm.conf order until one accepts the connection, and reads
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 
 from slurmrestd.cluster.errors import Errno, SlurmError, error_text
 from slurmrestd.cluster.slurm.protocol import transport
+from slurmrestd.cluster.slurm.protocol.address import Address as NodeAddress
 from slurmrestd.cluster.slurm.protocol.auth import JwtCredential, skip_credential
 from slurmrestd.cluster.slurm.protocol.header import Header, frame, pack_header, unpack_header
 from slurmrestd.cluster.slurm.protocol.job_desc import job_desc_values
@@ -71,6 +73,31 @@ class SubmitReply:
         step = "batch" if self.step_id == BATCH_SCRIPT_STEP else str(self.step_id)
         notices = ((self.error_code, error_text(self.error_code)),) if self.error_code else ()
         return SubmitResult(self.job_id, step, self.user_message, notices)
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationReply:
+    """RESPONSE_RESOURCE_ALLOCATION: the new job, at once, granted or still pending.
+
+    `node_list` is None (and `node_addresses` empty) while the job waits for
+    resources; `error_code` is a notice such as 2042 (held), not a refusal.
+    """
+
+    job_id: int
+    error_code: int
+    user_message: str
+    node_list: str | None
+    node_addresses: tuple[NodeAddress | None, ...]
+    partition: str | None
+
+    @property
+    def granted(self) -> bool:
+        return bool(self.node_list)
+
+    def to_result(self) -> SubmitResult:
+        """The backend's SubmitResult for this reply."""
+        notices = ((self.error_code, error_text(self.error_code)),) if self.error_code else ()
+        return SubmitResult(self.job_id, user_message=self.user_message, notices=notices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,14 +188,7 @@ class ProtocolClient:
                 controller refused it (ControllerError: its error number and
                 Slurm's text), or it could not be reached.
         """
-        uid, gid = _user_ids(user)
-        values = job_desc_values(job, user_id=uid, group_id=gid)
-        # Like slurmrestd 22.05: a job without a directory runs where the daemon runs
-        # (slurmctld would otherwise keep a null WorkDir the job cannot start in).
-        values.setdefault("work_dir", os.getcwd())
-        if self.protocol.sends_select_plugin:
-            values["select_plugin_id"] = self._select_plugin_id()
-        body = pack_fields(self.protocol.job_desc, values)
+        body = pack_fields(self.protocol.job_desc, self._job_values(job, user))
         reply = self._call(MessageType.REQUEST_SUBMIT_BATCH_JOB, body, JwtCredential(token, user))
         if reply.msg_type != MessageType.RESPONSE_SUBMIT_BATCH_JOB:
             self._return_code(reply, accept_zero=False)
@@ -179,6 +199,53 @@ class ProtocolClient:
             error_code=fields["error_code"],
             user_message=fields["job_submit_user_msg"] or "",
         )
+
+    def allocate(
+        self, job: JobDescription | Mapping[str, Any], token: str | None, user: str
+    ) -> AllocationReply:
+        """REQUEST_RESOURCE_ALLOCATION of one job as `user`, answered at once.
+
+        Like slurm_allocate_resources (what salloc and the C slurmrestd call),
+        it names this host and session as the allocating node and gives no
+        response or ping port: slurmctld then never calls back (no allocation
+        notice, no SRUN_PING, no InactiveLimit kill, which needs that port),
+        so the job holds its resources until its time limit or a cancel.
+
+        Raises:
+            SlurmError: as submit_batch.
+        """
+        values = self._job_values(job, user)
+        values.setdefault("alloc_node", _short_hostname())
+        values.setdefault("alloc_sid", os.getsid(0))
+        body = pack_fields(self.protocol.job_desc, values)
+        reply = self._call(
+            MessageType.REQUEST_RESOURCE_ALLOCATION, body, JwtCredential(token, user)
+        )
+        if reply.msg_type != MessageType.RESPONSE_RESOURCE_ALLOCATION:
+            self._return_code(reply, accept_zero=False)
+        fields = _read(self.protocol.allocation_response, reply.body)
+        addresses = tuple(fields["node_addr"])
+        if addresses and len(addresses) != fields["node_cnt"]:
+            raise _unexpected(f"{len(addresses)} node addresses for {fields['node_cnt']} nodes")
+        return AllocationReply(
+            job_id=fields["job_id"],
+            error_code=fields["error_code"],
+            user_message=fields["job_submit_user_msg"] or "",
+            node_list=fields["node_list"],
+            node_addresses=addresses,
+            partition=fields["partition"],
+        )
+
+    def _job_values(self, job: JobDescription | Mapping[str, Any], user: str) -> dict[str, Any]:
+        """job_desc_msg values of one job for `user` (its uid/gid go in the descriptor)."""
+        uid, gid = _user_ids(user)
+        values = job_desc_values(job, user_id=uid, group_id=gid)
+        # Like slurmrestd 22.05: a job without a directory runs where the daemon runs
+        # (slurmctld would otherwise keep a null WorkDir the job cannot start in).
+        values.setdefault("work_dir", os.getcwd())
+        if self.protocol.sends_select_plugin:
+            values["select_plugin_id"] = self._select_plugin_id()
+        return values
 
     # -- one exchange -------------------------------------------------------
 
@@ -238,6 +305,11 @@ def _user_ids(user: str) -> tuple[int | None, int | None]:
     except KeyError:
         return None, None
     return entry.pw_uid, entry.pw_gid
+
+
+def _short_hostname() -> str:
+    """This host's name up to the first dot, as Slurm's clients name their node."""
+    return socket.gethostname().split(".", 1)[0]
 
 
 def _signed(code: int) -> int:

@@ -12,13 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from slurmrestd.cluster.slurm.protocol.address import pack_address, unpack_address
 from slurmrestd.cluster.slurm.protocol.pack import Packer, Unpacker, UnpackError
-
-# Address families as slurm_pack_addr writes them (Linux AF_* numbers).
-AF_UNSPEC = 0
-AF_INET = 2
-AF_INET6 = 10
-IPV6_BYTES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +31,7 @@ def pack_header(header: Header) -> bytes:
     packer.u32(header.body_length)
     packer.u16(0)  # forward count
     packer.u16(0)  # return-list count
-    packer.u16(AF_UNSPEC)  # origin address: unspecified, so nothing follows
+    pack_address(packer, None)  # origin address: unspecified, so nothing follows
     return bytes(packer)
 
 
@@ -52,22 +47,8 @@ def unpack_header(unpacker: Unpacker) -> Header:
         raise UnpackError("reply asks to be forwarded")
     if unpacker.u16():
         raise UnpackError("reply carries a return list")
-    _skip_address(unpacker)
+    unpack_address(unpacker)  # the origin: of no use to a client
     return Header(version=version, msg_type=msg_type, body_length=body_length, flags=flags)
-
-
-def _skip_address(unpacker: Unpacker) -> None:
-    family = unpacker.u16()
-    if family == AF_INET:
-        unpacker.u32()
-        unpacker.u16()
-    elif family == AF_INET6:
-        if unpacker.u32() != IPV6_BYTES:
-            raise UnpackError("IPv6 origin address of the wrong size")
-        unpacker.raw(IPV6_BYTES)
-        unpacker.u16()
-    elif family != AF_UNSPEC:
-        raise UnpackError(f"origin address of unknown family {family}")
 
 
 def frame(*parts: bytes) -> bytes:

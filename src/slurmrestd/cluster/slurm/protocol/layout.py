@@ -6,16 +6,22 @@ slurm_init_job_desc_msg leaves a job descriptor). The same rows read the body
 back, which is how the tests check the tables. A protocol version that adds,
 removes or moves a field is a new tuple of rows made with `insert_after` and
 `without`, not a copy of a packing function.
+
+Most kinds are one primitive of pack.py. Two are small compounds that Slurm
+writes inline where a reply has a variable part: a flagged list of addresses
+and "CPU groups" (a count, then two parallel arrays only when it is not zero).
+They are kinds of their own so those replies stay plain tables too.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from slurmrestd.cluster.slurm.protocol.pack import Packer, Unpacker
+from slurmrestd.cluster.slurm.protocol.address import pack_address_list, unpack_address_list
+from slurmrestd.cluster.slurm.protocol.pack import Packer, Unpacker, UnpackError
 
 
 class Kind(enum.Enum):
@@ -27,6 +33,11 @@ class Kind(enum.Enum):
     TIME = "time"
     STR = "string"
     STR_ARRAY = "string_array"
+    U16_ARRAY = "u16_array"
+    U32_ARRAY = "u32_array"
+    # Compounds (see the module doc and _COMPOUNDS).
+    ADDRESSES = "addresses"
+    CPU_GROUPS = "cpu_groups"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +48,44 @@ class Field:
 
 
 Layout = tuple[Field, ...]
+
+
+def _pack_cpu_groups(packer: Packer, groups: Sequence[tuple[int, int]] | None) -> None:
+    """(CPUs per node, how many nodes in a row have that many) pairs."""
+    pairs = list(groups or ())
+    packer.u32(len(pairs))
+    if pairs:
+        packer.u16_array([cpus for cpus, _ in pairs])
+        packer.u32_array([repeats for _, repeats in pairs])
+
+
+def _unpack_cpu_groups(unpacker: Unpacker) -> list[tuple[int, int]]:
+    count = unpacker.u32()
+    if not count:
+        return []
+    cpus, repeats = unpacker.u16_array(), unpacker.u32_array()
+    if len(cpus) != count or len(repeats) != count:
+        raise UnpackError(f"{count} CPU groups, arrays of {len(cpus)} and {len(repeats)}")
+    return list(zip(cpus, repeats, strict=True))
+
+
+_COMPOUNDS: dict[Kind, tuple[Callable[[Packer, Any], None], Callable[[Unpacker], Any]]] = {
+    Kind.ADDRESSES: (pack_address_list, unpack_address_list),
+    Kind.CPU_GROUPS: (_pack_cpu_groups, _unpack_cpu_groups),
+}
+
+
+def _write(packer: Packer, kind: Kind, value: Any) -> None:
+    compound = _COMPOUNDS.get(kind)
+    if compound is None:
+        getattr(packer, kind.value)(value)
+    else:
+        compound[0](packer, value)
+
+
+def _read(unpacker: Unpacker, kind: Kind) -> Any:
+    compound = _COMPOUNDS.get(kind)
+    return getattr(unpacker, kind.value)() if compound is None else compound[1](unpacker)
 
 
 def pack_fields(layout: Layout, values: Mapping[str, Any]) -> bytes:
@@ -51,7 +100,7 @@ def pack_fields(layout: Layout, values: Mapping[str, Any]) -> bytes:
     packer = Packer()
     for field in layout:
         value = values.get(field.name)
-        getattr(packer, field.kind.value)(field.default if value is None else value)
+        _write(packer, field.kind, field.default if value is None else value)
     return bytes(packer)
 
 
@@ -61,7 +110,7 @@ def unpack_fields(layout: Layout, unpacker: Unpacker) -> dict[str, Any]:
     Raises:
         UnpackError: the bytes end early or hold a bad length.
     """
-    return {field.name: getattr(unpacker, field.kind.value)() for field in layout}
+    return {field.name: _read(unpacker, field.kind) for field in layout}
 
 
 def insert_after(layout: Layout, anchor: str, *fields: Field) -> Layout:

@@ -26,6 +26,7 @@ from slurmrestd.cluster.slurm.protocol.wire import (
 
 U8, U16, U32, U64 = Kind.U8, Kind.U16, Kind.U32, Kind.U64
 STR, STRS, TIME, BOOL = Kind.STR, Kind.STR_ARRAY, Kind.TIME, Kind.BOOL
+ADDRESSES, CPU_GROUPS = Kind.ADDRESSES, Kind.CPU_GROUPS
 
 JOB_DESC: Layout = (
     Field("site_factor", U32, NO_VAL),
@@ -158,4 +159,31 @@ SUBMIT_RESPONSE: Layout = (
     Field("step_id", U32),
     Field("error_code", U32),
     Field("job_submit_user_msg", STR),
+)
+
+# resource_allocation_response_msg_t (RESPONSE_RESOURCE_ALLOCATION), as far as
+# this client reads it. The select plugin's jobinfo follows resv_name (its
+# shape depends on the plugin) and then the working cluster record; neither is
+# needed, and as slurmctld answers one message per connection and the frame
+# carries its length, what is left unread cannot be mistaken for anything.
+ALLOCATION_RESPONSE: Layout = (
+    Field("account", STR),
+    Field("alias_list", STR),
+    Field("batch_host", STR),
+    Field("environment", STRS),
+    Field("error_code", U32),
+    Field("job_submit_user_msg", STR),
+    Field("job_id", U32),
+    Field("node_cnt", U32),
+    Field("node_addr", ADDRESSES),
+    Field("node_list", STR),
+    Field("ntasks_per_board", U16),
+    Field("ntasks_per_core", U16),
+    Field("ntasks_per_tres", U16),
+    Field("ntasks_per_socket", U16),
+    Field("cpu_groups", CPU_GROUPS),  # num_cpu_groups, cpus_per_node, cpu_count_reps
+    Field("partition", STR),
+    Field("pn_min_memory", U64),
+    Field("qos", STR),
+    Field("resv_name", STR),
 )

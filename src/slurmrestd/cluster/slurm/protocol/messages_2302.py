@@ -2,7 +2,9 @@
 
 Read from 23.02's _pack_job_desc_msg: container_id follows container,
 job_size_str follows max_nodes, and the select plugin's jobinfo is gone.
-Replies keep their 22.05 shape. Not yet checked against a live 23.02.
+The allocation reply gains the group (gid, group_name) after error_code; its
+other additions come after the part this client reads. Other replies keep
+their 22.05 shape. Not yet checked against a live 23.02.
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ JOB_DESC: Layout = insert_after(
     ),
     "max_nodes",
     Field("job_size_str", Kind.STR),
+)
+ALLOCATION_RESPONSE: Layout = insert_after(
+    base.ALLOCATION_RESPONSE,
+    "error_code",
+    Field("gid", Kind.U32),
+    Field("group_name", Kind.STR),
 )
 RETURN_CODE = base.RETURN_CODE
 RETURN_CODE_MSG = base.RETURN_CODE_MSG

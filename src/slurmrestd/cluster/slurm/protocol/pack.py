@@ -1,9 +1,10 @@
 """Slurm's byte encoding: big-endian integers and length-prefixed strings.
 
 Packer writes, Unpacker reads; both know only the primitive types of Slurm's
-pack.c (pack8/16/32/64, packbool, pack_time, packstr, packstr_array), never a
-message. A string is a uint32 length that counts the trailing NUL, the bytes,
-then the NUL; None is a zero length.
+pack.c (pack8/16/32/64, packbool, pack_time, packstr, packstr_array,
+pack16_array, pack32_array), never a message. A string is a uint32 length
+that counts the trailing NUL, the bytes, then the NUL; None is a zero length.
+A number array is a uint32 count, then the numbers.
 """
 
 from __future__ import annotations
@@ -74,6 +75,20 @@ class Packer:
             self.string(item)
         return self
 
+    def u16_array(self, values: Sequence[int] | None) -> Packer:
+        items = values or ()
+        self.u32(len(items))
+        for item in items:
+            self.u16(item)
+        return self
+
+    def u32_array(self, values: Sequence[int] | None) -> Packer:
+        items = values or ()
+        self.u32(len(items))
+        for item in items:
+            self.u32(item)
+        return self
+
 
 class Unpacker:
     """Reads packed values from `data` in order.
@@ -135,3 +150,15 @@ class Unpacker:
         if count > self.remaining // 4:
             raise UnpackError(f"array of {count} strings cannot fit in {self.remaining} bytes")
         return [self.string() for _ in range(count)]
+
+    def _array(self, fmt: struct.Struct) -> list[int]:
+        count = self.u32()
+        if count > self.remaining // fmt.size:
+            raise UnpackError(f"array of {count} numbers cannot fit in {self.remaining} bytes")
+        return [self._int(fmt) for _ in range(count)]
+
+    def u16_array(self) -> list[int]:
+        return self._array(_U16)
+
+    def u32_array(self) -> list[int]:
+        return self._array(_U32)

@@ -25,6 +25,7 @@ class ProtocolVersion:
     return_code: Layout
     return_code_msg: Layout
     submit_response: Layout
+    allocation_response: Layout
     # Whether job_desc carries the select plugin's id (dropped in 23.02).
     sends_select_plugin: bool
 
@@ -37,6 +38,7 @@ PROTOCOLS: dict[int, ProtocolVersion] = {
         return_code=messages_2205.RETURN_CODE,
         return_code_msg=messages_2205.RETURN_CODE_MSG,
         submit_response=messages_2205.SUBMIT_RESPONSE,
+        allocation_response=messages_2205.ALLOCATION_RESPONSE,
         sends_select_plugin=True,
     ),
     SLURM_23_02_PROTOCOL_VERSION: ProtocolVersion(
@@ -46,6 +48,7 @@ PROTOCOLS: dict[int, ProtocolVersion] = {
         return_code=messages_2302.RETURN_CODE,
         return_code_msg=messages_2302.RETURN_CODE_MSG,
         submit_response=messages_2302.SUBMIT_RESPONSE,
+        allocation_response=messages_2302.ALLOCATION_RESPONSE,
         sends_select_plugin=False,
     ),
 }
