@@ -24,7 +24,6 @@ import pytest
 import slurmrestd
 from e2e import harness
 from slurm.differential import (
-    Answer,
     Deviation,
     Differential,
     JobIds,
@@ -108,13 +107,7 @@ DIAG: tuple[Rule, ...] = tuple(
 # Known deviations: ours, to be fixed where named; expected exactly, else a failure.
 
 
-DEVIATIONS: dict[str, Deviation] = {
-    # scontrol sorts licenses by name; the C daemon keeps the controller's order.
-    "license order": Deviation(
-        "cluster/slurm/cluster.py (licenses from REQUEST_LICENSE_INFO, not scontrol)",
-        ("/licenses: order ours ['fluent', 'matlab'] != C ['matlab', 'fluent']",),
-    ),
-}
+DEVIATIONS: dict[str, Deviation] = {}
 
 
 @pytest.fixture(scope="module")
@@ -194,26 +187,12 @@ def test_cluster_reads(diff: Differential, path: str) -> None:
     assert_same(pair.differences(SAME_MOMENT))
 
 
-def _names(answer: Answer) -> list[str]:
-    return [row["LicenseName"] for row in answer.json()["licenses"]]
-
-
-def _by_name(answer: Answer) -> Answer:
-    body = dict(
-        answer.json(), licenses=sorted(answer.json()["licenses"], key=lambda r: r["LicenseName"])
-    )
-    return Answer(answer.status, answer.content_type, body)
-
-
-@DEVIATIONS["license order"].mark
 def test_licenses(diff: Differential) -> None:
+    # Order included: both list the controller's REQUEST_LICENSE_INFO reply as sent.
     pair = diff.read("/licenses", SAME_MOMENT)
     assert pair.c.status == 200
-    # All but the order must match; the order is the known deviation.
-    found = Pair(_by_name(pair.ours), _by_name(pair.c)).differences(SAME_MOMENT)
-    if _names(pair.ours) != _names(pair.c):
-        found.append(f"/licenses: order ours {_names(pair.ours)} != C {_names(pair.c)}")
-    assert_same(found, DEVIATIONS["license order"])
+    assert [row["LicenseName"] for row in pair.c.json()["licenses"]] == ["matlab", "fluent"]
+    assert_same(pair.differences(SAME_MOMENT))
 
 
 @pytest.mark.parametrize("path", ["/node/nosuch", "/partition/nosuch", "/reservation/nosuch"])

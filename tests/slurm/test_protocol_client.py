@@ -6,6 +6,7 @@ by hand from Slurm's reply layouts; nothing of the client is mocked.
 
 from __future__ import annotations
 
+import pwd
 import socket
 import struct
 import threading
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from slurmrestd.auth.users import UserCache
 from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.cluster.slurm.protocol import (
     ControllerError,
@@ -26,6 +28,7 @@ from slurmrestd.cluster.slurm.protocol.layout import unpack_fields
 from slurmrestd.cluster.slurm.protocol.messages_2205 import JOB_DESC
 from slurmrestd.cluster.slurm.protocol.pack import Packer, Unpacker
 from slurmrestd.model.job_desc import JobDescription
+from slurmrestd.model.license import License
 from slurmrestd.slurmconf import parse_text
 
 V2205 = 38 << 8
@@ -204,6 +207,62 @@ def test_unknown_user_leaves_ids_to_slurmctld(fake):
         JobDescription(script="s"), "t", "no-such-user-h14"
     )
     assert sent_job(ctld.requests[0])[2]["user_id"] == 0xFFFFFFFE
+
+
+def test_the_submitters_ids_come_from_the_shared_user_cache(fake, monkeypatch):
+    looked_up: list[str] = []
+
+    def lookup(name: str) -> pwd.struct_passwd:
+        looked_up.append(name)
+        return pwd.getpwnam(name)
+
+    monkeypatch.setattr(client_module, "USERS", UserCache(lookup=lookup))
+    answer = reply(4004, bytes(Packer().u32(1).u32(0xFFFFFFFB).u32(0).string(None)))
+    ctld = fake([answer, answer])
+    client = ProtocolClient([ctld.address], 5)
+    for _ in range(2):
+        client.submit_batch(JobDescription(script="s"), "t", "root")
+    assert looked_up == ["root"]  # once: the second submission is served from memory
+    assert sent_job(ctld.requests[1])[2]["user_id"] == 0
+
+
+# ---------------------------------------------------------------- licenses
+
+LICENSES = bytes.fromhex(
+    "00000002" "0000000065000000"  # two licenses, the controller's clock
+    "00000002" "6200" "00000005" "00000001" "00000000" "00"  # "b": 5 total, 1 in use
+    "00000002" "6100" "00000003" "00000000" "00000002" "01"  # "a": 3 total, 2 reserved, remote
+)  # fmt: skip
+
+
+def test_licenses_asks_as_the_user_and_keeps_the_controllers_order(fake):
+    ctld = fake([reply(1022, LICENSES)])
+    snapshot = ProtocolClient([ctld.address], 5).licenses("tok", "al")
+    assert snapshot.licenses == (
+        License("b", total=5, used=1),
+        License("a", total=3, reserved=2, remote=True),
+    )
+    assert snapshot.last_update == 0x65000000
+    reader = Unpacker(ctld.requests[0])
+    header = unpack_header(reader)
+    assert (header.msg_type, header.body_length) == (1021, 10)
+    assert (reader.u32(), reader.string(), reader.string()) == (102, "tok", "al")
+    assert reader.raw(reader.remaining) == bytes(10)  # last_update 0, show_flags 0
+
+
+@pytest.mark.parametrize(
+    ("answer", "errno"),
+    [
+        (rc(int(Errno.ACCESS_DENIED)), Errno.ACCESS_DENIED),
+        (rc(0), Errno.CONTROLLER_RECEIVE),  # success, but no licenses
+        (reply(1022, LICENSES[:-4]), Errno.CONTROLLER_RECEIVE),  # cut short
+    ],
+)
+def test_licenses_refused_or_unreadable(fake, answer, errno):
+    ctld = fake([answer])
+    with pytest.raises(SlurmError) as caught:
+        ProtocolClient([ctld.address], 5).licenses("tok", "al")
+    assert caught.value.errno == errno
 
 
 def test_unreachable_primary_falls_over_to_the_backup(fake):

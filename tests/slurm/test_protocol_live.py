@@ -149,3 +149,13 @@ def test_an_allocation_in_an_unknown_partition_is_refused_with_slurms_error(
         client.allocate(job, slurm_testbed.token("bob"), "bob")
     assert caught.value.errno == Errno.INVALID_PARTITION_NAME
     assert caught.value.description == "Invalid partition name specified"
+
+
+def test_licenses_with_a_users_token_list_slurm_conf_licenses_newest_first(
+    slurm_testbed: Testbed, client: ProtocolClient
+):
+    snapshot = client.licenses(slurm_testbed.token("alice"), "alice")
+    assert [(lic.name, lic.total, lic.remote) for lic in snapshot.licenses] == [
+        ("matlab", 2, False),
+        ("fluent", 30, False),
+    ]

@@ -1,5 +1,5 @@
-"""SlurmCluster's native calls: ping, submission and allocation over Slurm's protocol
-as the token's user.
+"""SlurmCluster's native calls: ping, licenses, submission and allocation over Slurm's
+protocol as the token's user.
 
 Unit tests over a fake protocol client; live tests against the testbed prove
 that no command runs for them and that the job belongs to the token's user.
@@ -26,6 +26,7 @@ from slurmrestd.cluster.slurm import SlurmCluster, SlurmCommands
 from slurmrestd.cluster.slurm.cluster import NativeCalls
 from slurmrestd.cluster.slurm.protocol import AllocationReply, ControllerError
 from slurmrestd.model.job_desc import JobDescription, SubmitResult
+from slurmrestd.model.license import License, LicenseSnapshot
 from slurmrestd.slurmconf import parse_file
 
 SCRIPT = "#!/bin/sh\nsleep 300\n"
@@ -34,10 +35,13 @@ SCRIPT = "#!/bin/sh\nsleep 300\n"
 class FakeClient:
     """Stands for ProtocolClient: per-controller clients, a canned submission outcome."""
 
-    def __init__(self, up: list[bool], submit: Any = None, allocate: Any = None) -> None:
+    def __init__(
+        self, up: list[bool], submit: Any = None, allocate: Any = None, licenses: Any = None
+    ) -> None:
         self.up = up
         self.outcome = submit
         self.allocation = allocate
+        self.license_answer = licenses
         self.asked: list[tuple[str | None, str]] = []
 
     def for_each_controller(self) -> list[FakeClient]:
@@ -59,6 +63,12 @@ class FakeClient:
         if isinstance(self.allocation, BaseException):
             raise self.allocation
         return self.allocation
+
+    def licenses(self, token: str | None, user: str) -> Any:
+        self.asked.append((token, user))
+        if isinstance(self.license_answer, BaseException):
+            raise self.license_answer
+        return self.license_answer
 
 
 ALICE = Identity("alice", 1001, 1001, "rest_auth/jwt", token="t-alice")
@@ -168,6 +178,77 @@ def test_a_refused_allocation_reads_as_salloc_reports_it() -> None:
     )
 
 
+# ------------------------------------------------------------- licenses
+
+CONTROLLER_ORDER = LicenseSnapshot((License("matlab", 2), License("fluent", 30)), 1700000000)
+SCONTROL_LICENSES = (
+    "LicenseName=fluent Total=30 Used=0 Free=30 Reserved=0 Remote=no\n"
+    "LicenseName=matlab Total=2 Used=0 Free=2 Reserved=0 Remote=no\n"
+)
+
+
+def license_cluster(client: FakeClient) -> tuple[SlurmCluster, FakeRunner]:
+    """Over fake commands that print SCONTROL_LICENSES; the clock stands still."""
+    answers = {
+        ("scontrol", "ping"): PING,
+        ("scontrol", "show", "config"): (0, CONFIG, ""),
+        ("scontrol", "show", "licenses", "-o"): (0, SCONTROL_LICENSES, ""),
+    }
+    runner = FakeRunner(answers)
+    commands = SlurmCommands("/c", runner=runner, base_env={})
+    native = NativeCalls(client, ["ctl1"])  # type: ignore[arg-type]
+    cluster = SlurmCluster.connect_with(commands, native=native, clock=lambda: 5.0)
+    runner.calls.clear()
+    return cluster, runner
+
+
+def test_licenses_with_a_token_come_from_slurmctld_in_its_order() -> None:
+    client = FakeClient([True], licenses=CONTROLLER_ORDER)
+    cluster, runner = license_cluster(client)
+    assert cluster.licenses(jwt_identity("bob")) == CONTROLLER_ORDER
+    assert [user for _, user in client.asked] == ["bob"]
+    assert runner.calls == []
+
+
+def test_license_reads_share_one_call_per_token_within_the_freshness_bound() -> None:
+    client = FakeClient([True], licenses=CONTROLLER_ORDER)
+    cluster, _ = license_cluster(client)
+    bob, other_token = jwt_identity("bob"), jwt_identity("bob", token_of="alice")
+    cluster.licenses(bob)
+    cluster.licenses(bob)
+    cluster.licenses(other_token)  # another credential never rides on bob's answer
+    assert [token for token, _ in client.asked] == [bob.token, other_token.token]
+
+
+def test_licenses_without_a_token_are_scontrols_and_its_order() -> None:
+    client = FakeClient([True], licenses=CONTROLLER_ORDER)
+    cluster, runner = license_cluster(client)
+    snapshot = cluster.licenses(LOCAL_SELF)
+    assert [lic.name for lic in snapshot.licenses] == ["fluent", "matlab"]
+    assert snapshot.last_update == 0  # scontrol does not print it
+    assert client.asked == [] and len(runner.calls) == 1
+
+
+def test_a_failed_license_read_names_slurm_load_licenses() -> None:
+    down = SlurmError(Errno.CONTROLLER_CONNECT, "connect failure", "slurmctld")
+    native = NativeCalls(FakeClient([True], licenses=down), ["ctl1"])  # type: ignore[arg-type]
+    with pytest.raises(SlurmError) as caught:
+        native.licenses(ALICE)
+    assert (caught.value.errno, caught.value.description, caught.value.source) == (
+        Errno.CONTROLLER_CONNECT,
+        "connect failure",
+        "slurm_load_licenses",
+    )
+
+
+def test_an_unreachable_controller_on_the_license_read_marks_the_backend_unhealthy() -> None:
+    down = SlurmError(Errno.CONTROLLER_CONNECT, "connect failure", "slurmctld")
+    cluster, _ = license_cluster(FakeClient([True], licenses=down))
+    with pytest.raises(SlurmError):
+        cluster.licenses(jwt_identity())
+    assert cluster.healthy() is False
+
+
 # ---------------------------------------------------------------- live
 
 
@@ -246,3 +327,17 @@ def test_live_allocation_belongs_to_the_token_user_and_runs_no_command(
         assert slurm_testbed.run(argv).stdout.split() == ["bob", name, "PENDING"]
     finally:
         cancel_and_settle(slurm_testbed, [result.job_id])
+
+
+@pytest.mark.slurm
+def test_live_licenses_come_from_slurmctld_in_its_order_without_a_command(
+    live: tuple[SlurmCluster, list[str]], alice_token: str
+) -> None:
+    cluster, ran = live
+    alice = Identity("alice", pwd.getpwnam("alice").pw_uid, 0, "rest_auth/jwt", alice_token)
+    ran.clear()
+    snapshot = cluster.licenses(alice)
+    # Licenses=fluent:30,matlab:2: slurmctld keeps them newest first.
+    assert [(lic.name, lic.total) for lic in snapshot.licenses] == [("matlab", 2), ("fluent", 30)]
+    assert abs(snapshot.last_update - time.time()) < 60  # the controller's clock
+    assert ran == []

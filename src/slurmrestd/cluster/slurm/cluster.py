@@ -214,9 +214,15 @@ class SlurmCluster(AdminOps):
         return pings
 
     def licenses(self, identity: Identity) -> LicenseSnapshot:
+        """With a token: REQUEST_LICENSE_INFO, in the controller's order and with its
+        time, as the C daemon shows them. Otherwise `scontrol show licenses`, which
+        prints its own order (22.05: not the controller's) and no change time: the
+        controller's order cannot be known on that path."""
+        native = self._native
+        if native is not None and identity.token is not None:
+            return self._shared_read(identity, ("licenses",), lambda: native.licenses(identity))
         argv = ("scontrol", "show", "licenses", "-o")
         text = self._shared_read(identity, argv, lambda: self._commands.output(identity, argv))
-        # The commands do not print when the license table last changed.
         return LicenseSnapshot(parse_licenses(text), 0)
 
     # ------------------------------------------------------------------ reads

@@ -1,4 +1,4 @@
-"""Calls over Slurm's own protocol as the token's user: ping, batch submission, allocation."""
+"""Calls over Slurm's own protocol as the token's user: ping, licenses, submission, allocation."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ from slurmrestd.cluster.slurm.protocol import ControllerError, ProtocolClient
 from slurmrestd.cluster.slurm.protocol.versions import protocol_of_release
 from slurmrestd.model.controller import ControllerPing, SlurmVersion
 from slurmrestd.model.job_desc import JobDescription, SubmitResult
+from slurmrestd.model.license import LicenseSnapshot
 from slurmrestd.slurmconf import SlurmConf, SlurmConfError
 
 log = logging.getLogger(__name__)
+# Where a failed license read is reported, as the C slurmrestd names it.
+LICENSES_SOURCE = "slurm_load_licenses"
 
 
 class NativeCalls:
@@ -57,6 +60,18 @@ class NativeCalls:
             up = latency_us >= 0
             pings.append(ControllerPing(host, up, max(latency_us, 0), index == 0, mode))
         return pings
+
+    def licenses(self, identity: Identity) -> LicenseSnapshot:
+        """REQUEST_LICENSE_INFO as the token's user; the licenses in the controller's order.
+
+        Raises:
+            SlurmError: the controller refused or could not be reached (its errno
+                and text, under the source the C daemon reports).
+        """
+        try:
+            return self.client.licenses(identity.token, identity.user_name)
+        except SlurmError as exc:
+            raise SlurmError(exc.errno, exc.description, LICENSES_SOURCE) from None
 
     def submit(self, identity: Identity, desc: JobDescription) -> SubmitResult | None:
         """REQUEST_SUBMIT_BATCH_JOB as the token's user; None when the client cannot

@@ -6,7 +6,8 @@ Slurm's commands. Layout: `pack` (byte encoding), `address` (socket
 addresses), `header` (message framing), `auth` (credentials), `job_desc`
 (request fields -> wire values), `layout` and `messages_*` (field tables per
 protocol version), `versions` (the one version -> tables map), `transport`
-(sockets), `client` (the public calls: ping, submit, allocate).
+(sockets), `client` (the public calls: ping, licenses, submit, allocate), `license_info`
+(the license reply -> LicenseSnapshot).
 """
 
 from slurmrestd.cluster.slurm.protocol.client import (

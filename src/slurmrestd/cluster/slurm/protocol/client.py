@@ -1,4 +1,4 @@
-"""ProtocolClient: ping, batch submission and allocation as the requesting user, natively.
+"""ProtocolClient: ping, licenses, batch submission and allocation as the requesting user.
 
 Each call builds one request (header, auth/jwt credential, body), tries the
 controllers in slurm.conf order until one accepts the connection, and reads
@@ -10,13 +10,13 @@ call to the next one. Blocking: the backend calls it from worker threads.
 from __future__ import annotations
 
 import os
-import pwd
 import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from slurmrestd.auth.users import USERS
 from slurmrestd.cluster.errors import Errno, SlurmError, error_text
 from slurmrestd.cluster.slurm.protocol import transport
 from slurmrestd.cluster.slurm.protocol.address import Address as NodeAddress
@@ -24,6 +24,7 @@ from slurmrestd.cluster.slurm.protocol.auth import JwtCredential, skip_credentia
 from slurmrestd.cluster.slurm.protocol.header import Header, frame, pack_header, unpack_header
 from slurmrestd.cluster.slurm.protocol.job_desc import job_desc_values
 from slurmrestd.cluster.slurm.protocol.layout import pack_fields, unpack_fields
+from slurmrestd.cluster.slurm.protocol.license_info import read_license_info
 from slurmrestd.cluster.slurm.protocol.pack import Unpacker, UnpackError
 from slurmrestd.cluster.slurm.protocol.versions import (
     DEFAULT_PROTOCOL,
@@ -37,6 +38,7 @@ from slurmrestd.cluster.slurm.protocol.wire import (
     MessageType,
 )
 from slurmrestd.model.job_desc import JobDescription, SubmitResult
+from slurmrestd.model.license import LicenseSnapshot
 from slurmrestd.slurmconf import SlurmConf
 
 SOURCE = transport.SOURCE
@@ -178,6 +180,22 @@ class ProtocolClient:
         self._return_code(reply, accept_zero=True)
         return time.perf_counter() - started
 
+    def licenses(self, token: str | None, user: str) -> LicenseSnapshot:
+        """REQUEST_LICENSE_INFO as `user`: every license, in the controller's order.
+
+        Raises:
+            SlurmError: unreachable controllers, a rejected credential, a refusal
+                (ControllerError) or a reply that cannot be read.
+        """
+        body = pack_fields(self.protocol.license_request, {})
+        reply = self._call(MessageType.REQUEST_LICENSE_INFO, body, JwtCredential(token, user))
+        if reply.msg_type != MessageType.RESPONSE_LICENSE_INFO:
+            self._return_code(reply, accept_zero=False)
+        try:
+            return read_license_info(self.protocol.license_info, self.protocol.license, reply.body)
+        except UnpackError as exc:
+            raise _unexpected(str(exc)) from None
+
     def submit_batch(
         self, job: JobDescription | Mapping[str, Any], token: str | None, user: str
     ) -> SubmitReply:
@@ -299,9 +317,10 @@ class ProtocolClient:
 
 def _user_ids(user: str) -> tuple[int | None, int | None]:
     """The user's uid and primary gid; None when this host does not know the user
-    (slurmctld then takes both from the credential)."""
+    (slurmctld then takes both from the credential). Read through the daemon's
+    short-lived user cache: NSS on every submission was a measurable share of it."""
     try:
-        entry = pwd.getpwnam(user)
+        entry = USERS.by_name(user)
     except KeyError:
         return None, None
     return entry.pw_uid, entry.pw_gid

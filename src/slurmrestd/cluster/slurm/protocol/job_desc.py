@@ -11,7 +11,6 @@ NOT_SUPPORTED naming it, never dropped silently.
 from __future__ import annotations
 
 import grp
-import pwd
 import re
 import signal
 from collections.abc import Callable, Mapping
@@ -19,6 +18,7 @@ from dataclasses import fields
 from typing import Any
 
 from slurmrestd.api.numbers import INFINITE as CANONICAL_INFINITE
+from slurmrestd.auth.users import USERS
 from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.cluster.slurm.protocol.wire import (
     CORE_SPEC_THREAD,
@@ -269,7 +269,7 @@ def _merge(into: Values, more: Values) -> None:
 
 def _user_id(name: str) -> int:
     try:
-        return pwd.getpwnam(name).pw_uid
+        return USERS.by_name(name).pw_uid
     except KeyError:
         raise SlurmError(Errno.USER_ID_MISSING, f"no such user: {name}", SOURCE) from None
 

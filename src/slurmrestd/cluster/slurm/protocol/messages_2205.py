@@ -187,3 +187,23 @@ ALLOCATION_RESPONSE: Layout = (
     Field("qos", STR),
     Field("resv_name", STR),
 )
+
+# license_info_request_msg_t (REQUEST_LICENSE_INFO): last_update 0 asks for every
+# license whatever changed; show_flags 0 as slurm_load_licenses sends it.
+LICENSE_INFO_REQUEST: Layout = (
+    Field("last_update", TIME, 0),
+    Field("show_flags", U16, 0),
+)
+# RESPONSE_LICENSE_INFO opens with the record count and the controller's clock
+# (get_all_license_info packs the time of the reply), then `num_lic` LICENSE records
+# in the controller's list order: slurm.conf's Licenses= reversed, as the list is
+# built by pushing to its front (seen live: fluent:30,matlab:2 -> matlab, fluent).
+LICENSE_INFO: Layout = (Field("num_lic", U32), Field("last_update", TIME))
+# One license as _unpack_license_info_msg reads it; `available` is not sent.
+LICENSE: Layout = (
+    Field("name", STR),
+    Field("total", U32),
+    Field("in_use", U32),
+    Field("reserved", U32),
+    Field("remote", U8),  # 0 local; 1 (2 while syncing) served by slurmdbd
+)

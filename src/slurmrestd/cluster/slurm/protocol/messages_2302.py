@@ -3,8 +3,10 @@
 Read from 23.02's _pack_job_desc_msg: container_id follows container,
 job_size_str follows max_nodes, and the select plugin's jobinfo is gone.
 The allocation reply gains the group (gid, group_name) after error_code; its
-other additions come after the part this client reads. Other replies keep
-their 22.05 shape. Not yet checked against a live 23.02.
+other additions come after the part this client reads. A license record gains
+the remote-license counters after `remote` (the oldest branch of today's
+_unpack_license_info_msg; 23.02's v0.0.39 schema is the first to show them).
+Other replies keep their 22.05 shape. Not yet checked against a live 23.02.
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ ALLOCATION_RESPONSE: Layout = insert_after(
     Field("gid", Kind.U32),
     Field("group_name", Kind.STR),
 )
+LICENSE: Layout = insert_after(
+    base.LICENSE,
+    "remote",
+    Field("last_consumed", Kind.U32),
+    Field("last_deficit", Kind.U32),
+    Field("last_update", Kind.TIME),
+)
+LICENSE_INFO = base.LICENSE_INFO
+LICENSE_INFO_REQUEST = base.LICENSE_INFO_REQUEST
 RETURN_CODE = base.RETURN_CODE
 RETURN_CODE_MSG = base.RETURN_CODE_MSG
 SUBMIT_RESPONSE = base.SUBMIT_RESPONSE

@@ -26,6 +26,9 @@ class ProtocolVersion:
     return_code_msg: Layout
     submit_response: Layout
     allocation_response: Layout
+    license_request: Layout
+    license_info: Layout  # the reply's head; `license` rows follow
+    license: Layout
     # Whether job_desc carries the select plugin's id (dropped in 23.02).
     sends_select_plugin: bool
 
@@ -39,6 +42,9 @@ PROTOCOLS: dict[int, ProtocolVersion] = {
         return_code_msg=messages_2205.RETURN_CODE_MSG,
         submit_response=messages_2205.SUBMIT_RESPONSE,
         allocation_response=messages_2205.ALLOCATION_RESPONSE,
+        license_request=messages_2205.LICENSE_INFO_REQUEST,
+        license_info=messages_2205.LICENSE_INFO,
+        license=messages_2205.LICENSE,
         sends_select_plugin=True,
     ),
     SLURM_23_02_PROTOCOL_VERSION: ProtocolVersion(
@@ -49,6 +55,9 @@ PROTOCOLS: dict[int, ProtocolVersion] = {
         return_code_msg=messages_2302.RETURN_CODE_MSG,
         submit_response=messages_2302.SUBMIT_RESPONSE,
         allocation_response=messages_2302.ALLOCATION_RESPONSE,
+        license_request=messages_2302.LICENSE_INFO_REQUEST,
+        license_info=messages_2302.LICENSE_INFO,
+        license=messages_2302.LICENSE,
         sends_select_plugin=False,
     ),
 }

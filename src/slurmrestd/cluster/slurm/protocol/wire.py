@@ -38,6 +38,8 @@ class MessageType(enum.IntEnum):
     """The slurm_msg_type_t values this client sends or reads."""
 
     REQUEST_PING = 1008
+    REQUEST_LICENSE_INFO = 1021
+    RESPONSE_LICENSE_INFO = 1022
     REQUEST_RESOURCE_ALLOCATION = 4001
     RESPONSE_RESOURCE_ALLOCATION = 4002
     REQUEST_SUBMIT_BATCH_JOB = 4003
