@@ -43,7 +43,13 @@ def test_parse_licenses_rejects(text):
 
 def test_free_never_negative():
     assert License("a", total=4, used=3).free == 1
-    assert License("a", total=4, used=3, reserved=2).free == 0
+    assert License("a", total=4, used=3, last_deficit=2).free == 0
+    assert License("a", total=2, used=3).free == 0  # after a reconfigure lowered the total
+
+
+def test_reserved_licenses_still_count_as_free():
+    # As 22.05 shows them (scontrol and the C daemon): Total=2 Reserved=1 Free=2.
+    assert License("matlab", total=2, reserved=1).free == 2
 
 
 def test_no_val_objects():

@@ -191,7 +191,10 @@ VALID: dict[tuple[str, str], tuple[str, dict[int, Any] | None]] = {
     ("GET", "/slurmdb/*/qos"): ("qos", None),
     ("POST", "/slurmdb/*/qos"): (
         "qos",
-        {n: {"qos": [{"name": "low", "priority": 10}]} for n in (38, 46)},
+        {
+            38: {"QOS": [{"name": "low", "priority": 10}]},  # 22.05 reads only "QOS"
+            46: {"qos": [{"name": "low", "priority": 10}]},
+        },
     ),
     ("GET", "/slurmdb/*/qos/{qos_name}"): ("qos/normal", None),
     ("DELETE", "/slurmdb/*/qos/{qos_name}"): ("qos/high", None),
@@ -200,10 +203,7 @@ VALID: dict[tuple[str, str], tuple[str, dict[int, Any] | None]] = {
     ("GET", "/slurmdb/*/tres"): ("tres", None),
     ("POST", "/slurmdb/*/tres"): (
         "tres",
-        {
-            38: {"tres": [{"type": "gres", "name": "gpu"}]},
-            46: {"TRES": [{"type": "gres", "name": "gpu"}]},
-        },
+        {46: {"TRES": [{"type": "gres", "name": "gpu"}]}},  # 22.05 refuses (REFUSED_38)
     ),
     ("GET", "/slurmdb/*/wckeys"): ("wckeys", None),
     ("POST", "/slurmdb/*/wckeys"): ("wckeys", {n: {"wckeys": [WCKEY_46]} for n in (38, 46)}),
@@ -233,12 +233,23 @@ VALID: dict[tuple[str, str], tuple[str, dict[int, Any] | None]] = {
     ("POST", "/slurmdb/*/config"): (
         "config",
         {
-            n: {"accounts": [{"name": "x", "description": "d", "organization": "o"}]}
-            for n in (38, 46)
+            # 22.05 reads the kinds in its order and refuses a body without each list.
+            38: {
+                "clusters": [],
+                "accounts": [{"name": "x", "description": "d", "organization": "o"}],
+                "users": [],
+                "QOS": [],
+                "wckeys": [],
+                "associations": [],
+            },
+            46: {"accounts": [{"name": "x", "description": "d", "organization": "o"}]},
         },
     ),
     ("GET", "/slurmdb/*/conf"): ("conf", None),
 }
+
+# What 22.05 refuses whatever the body: (status, error numbers).
+REFUSED_38 = {("POST", "/slurmdb/*/tres"): (500, [2036])}  # "Updating TRES is not ... supported"
 
 # The real 22.05 bodies break their own schema here; we serve the types as served
 # (GET_slurmdb_v0.0.38_qos.json, GET_slurmdb_v0.0.38_jobs.json): integers, not strings.
@@ -273,8 +284,13 @@ def test_every_operation_answers_a_valid_request(app, store, jobs, version, meth
     jobs.records = [AccountingJob(1, user="alice", account="research", state="COMPLETED", end=5)]
     store.add_wckeys(ROOT, [WCKey("p1", "alice")])
     api = 38 if version.startswith("db") else 46
-    where, bodies = VALID[operation_key(method, path)]
+    key = operation_key(method, path)
+    where, bodies = VALID[key]
     prefix = path.split("/")[2]  # dbv0.0.38 is served under /slurmdb/v0.0.38/
+    if api == 38 and key in REFUSED_38:
+        status, doc = call(app, method, f"/slurmdb/{prefix}/{where}", {})
+        assert (status, [e["error_number"] for e in doc["errors"]]) == REFUSED_38[key]
+        return
     status, doc = call(app, method, f"/slurmdb/{prefix}/{where}", bodies[api] if bodies else None)
     assert status == 200, doc
     assert doc["errors"] == [], doc["errors"]
@@ -565,15 +581,25 @@ def test_diag_matches_the_capture_shape(app, store, shared_reference):
 
 
 def test_legacy_bodies_take_22_05_spellings(app, store):
-    """22.05 answers QOS/TRES under upper-case keys and its schema has one cluster object."""
+    """22.05 reads QOS under its upper-case key, adds no TRES, and wants a cluster list."""
     status, _ = call(app, "POST", "/slurmdb/v0.0.38/qos", {"QOS": [{"name": "low"}]})
     assert status == 200 and store.qos(ROOT, "low") is not None
-    status, _ = call(
+    status, doc = call(
         app, "POST", "/slurmdb/v0.0.38/tres", {"TRES": [{"type": "gres", "name": "gpu"}]}
     )
-    assert status == 200 and any(t.name == "gpu" for t in store.tres_list(ROOT))
-    status, _ = call(app, "POST", "/slurmdb/v0.0.38/clusters", {"clusters": {"name": "other"}})
-    assert status == 200 and store.clusters(ROOT, ClusterFilter(names=("other",)))
+    assert (status, [e["error_number"] for e in doc["errors"]]) == (500, [2036])
+    assert not any(t.name == "gpu" for t in store.tres_list(ROOT))
+    status, doc = call(app, "POST", "/slurmdb/v0.0.38/clusters", {"clusters": {"name": "other"}})
+    assert status == 200
+    assert doc["errors"] == [
+        {
+            "description": "Query parameter must be a list",
+            "error_number": 9200,
+            "error": "Unable to resolve path",
+            "source": "clusters",
+        }
+    ]
+    assert not store.clusters(ROOT, ClusterFilter(names=("other",)))
 
 
 def test_removing_nothing(app, store):

@@ -96,19 +96,14 @@ def test_listing_renders_as_the_c_daemon_answered(path: str) -> None:
     assert [json.dumps(r) for r in ours] == [json.dumps(r) for r in theirs]
 
 
-# 22.05 writes a wckey's (always empty) usage list under "accounts" and marks the
-# user's default wckey with a DEFAULT flag; the dbv0.0.38 renderer has neither (the
-# canonical WCKey holds no "is default"), so only these two keys may differ.
-WCKEY_RENDER_DEVIATIONS = {"accounting", "accounts", "flags"}
-
-
-def test_wckeys_parse_and_differ_from_22_05_only_where_known() -> None:
-    [key] = st.parse_wckeys(text("sacctmgr_wckey.txt"))
+def test_wckeys_parse_to_22_05s_answer_with_the_users_default_marked() -> None:
+    defaults = people.parse_default_wckeys("h15fxu|h15fxw\nalice|\n")
+    assert defaults == {"h15fxu": "h15fxw"}
+    [key] = st.parse_wckeys(text("sacctmgr_wckey.txt"), defaults)
     assert (key.name, key.user, key.cluster, key.id) == ("h15fxw", "h15fxu", "testbed", 5)
-    ours = wckeys_38.render_wckey(key)
-    [theirs] = c_body("wckeys", "wckeys")
-    differing = {k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k)}
-    assert differing == WCKEY_RENDER_DEVIATIONS
+    assert [wckeys_38.render_wckey(key)] == c_body("wckeys", "wckeys")
+    [plain] = st.parse_wckeys(text("sacctmgr_wckey.txt"), {"h15fxu": "other"})
+    assert not plain.is_default
 
 
 def test_inherited_coordinators_are_told_from_direct_ones() -> None:
@@ -232,7 +227,7 @@ def test_sacct_json_round_trips_through_the_dbv0_0_38_renderer() -> None:
 
 
 def without_peaks(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """22.05's records less where step usage peaked (the canonical TRES cannot hold it)."""
+    """Records less where step usage peaked (compared on their own below)."""
     for record in records:
         for step in record["steps"]:
             for side in ("requested", "consumed"):
@@ -243,12 +238,15 @@ def without_peaks(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return records
 
 
-def test_step_usage_peaks_are_dropped_and_the_rest_round_trips() -> None:
+def test_step_usage_peaks_reach_the_records_and_the_rest_round_trips() -> None:
     raw = json.loads(text("sacct_step_usage.json"))["jobs"]
     [step] = raw[0]["steps"]
-    assert {"node", "task"} <= set(step["tres"]["requested"]["max"][0])
+    peaks = [(t["node"], t["task"]) for t in step["tres"]["requested"]["max"]]
     parsed = sacct_json.jobs_from_sacct(text("sacct_step_usage.json"))
-    assert [jobs_38.render_job(j) for j in parsed] == without_peaks(raw)
+    [canonical] = parsed[0].steps
+    assert [(t.node, t.task) for t in canonical.tres_requested_max] == peaks
+    rendered = [jobs_38.render_job(j) for j in parsed]
+    assert without_peaks(rendered) == without_peaks(raw)
 
 
 def test_only_the_unconditioned_list_keeps_one_record_per_job() -> None:
@@ -278,15 +276,6 @@ def test_nothing_found_is_an_empty_list_and_other_errors_raise() -> None:
     with pytest.raises(SlurmError) as err:
         sacct_json.jobs_from_sacct("sacct: error: oops")
     assert err.value.errno == Errno.REST_FAIL_PARSING
-
-
-def test_exit_code_filter_uses_the_real_codes_of_the_text_run() -> None:
-    parsed = sacct_json.jobs_from_sacct(text("sacct_jobs.json"))
-    codes = sacct_json.exit_codes(text("sacct_exit_codes.txt"))
-    assert codes[3097] == 3  # the JSON says SUCCESS/0 for it
-    picked = sacct_json.select(parsed, JobFilter(exit_code=3), codes)
-    assert [j.job_id for j in picked] == [3097]
-    assert sacct_json.exit_codes("12|0:15\n") == {12: None}
 
 
 def test_local_filters_and_skip_steps() -> None:
@@ -370,4 +359,5 @@ def test_listed_items_are_the_lines_under_the_headers() -> None:
         " Deleting user associations...\n  C = testbed    A = research   U = carol\n"
         " Deleting users (No Associations)...\n  carol\n Settings\n  Foo = bar\n"
     )
-    assert listed_items(stdout) == ["C = testbed A = research U = carol", "carol"]
+    # The user sacctmgr removed on its own (no association left) is not a removed item.
+    assert listed_items(stdout) == ["C = testbed A = research U = carol"]

@@ -14,6 +14,7 @@ from slurmrestd.auth.base import Identity
 from slurmrestd.cluster.accounting import (
     AccountFilter,
     AssocFilter,
+    ClusterFilter,
     InstanceFilter,
     JobChanges,
     JobFilter,
@@ -21,7 +22,7 @@ from slurmrestd.cluster.accounting import (
     WCKeyFilter,
 )
 from slurmrestd.cluster.errors import Errno, SlurmError
-from slurmrestd.cluster.slurm import sacct_json
+from slurmrestd.cluster.slurm import sacct_exit_codes, sacct_json
 from slurmrestd.cluster.slurm import sacctmgr_limits as limits
 from slurmrestd.cluster.slurm import sacctmgr_people as people
 from slurmrestd.cluster.slurm import sacctmgr_text as st
@@ -32,7 +33,7 @@ from slurmrestd.cluster.slurm.accounting import (
     SlurmAccounting,
 )
 from slurmrestd.cluster.slurm.commands import SlurmCommands
-from slurmrestd.model.accounting import Account, Coordinator, Tres, User
+from slurmrestd.model.accounting import Account, Association, Coordinator, Tres, User
 
 DATA = Path(__file__).parent / "data"
 ALICE = Identity("alice", 1001, 1001, "rest_auth/jwt", token="alice-token")
@@ -199,6 +200,28 @@ def test_what_22_05_commands_cannot_do() -> None:
     assert argvs(runner) == [SHOW_TRES]  # the definitions once, no change attempted
 
 
+def test_an_association_comment_is_refused_not_dropped() -> None:
+    store, runner = store_with({SHOW_TRES: tres()})
+    commented = Association(account="ops", user="carol", comment="first")
+    with pytest.raises(SlurmError) as err:
+        store.add_associations(ALICE, [commented])
+    assert (err.value.errno, err.value.source) == (Errno.NOT_SUPPORTED, "slurmdb_associations_add")
+    assert not [argv for argv in argvs(runner) if "add" in argv or "modify" in argv]
+    store.add_associations(ALICE, [Association(account="ops", user="carol", comment="")])
+    assert argvs(runner)[-1][:5] == ("sacctmgr", "-i", "add", "user", "carol")
+
+
+def test_a_cluster_without_flags_has_none() -> None:
+    show = st.show_command("cluster", st.CLUSTER_FIELDS)
+    listing = (
+        "testbed|127.0.0.1|16817|9728|MultipleSlurmd|node[1-4]|109|cpu=8\n"
+        "other|||0|None||0|\n"  # what sacctmgr 22.05 prints for a cluster just added
+    )
+    store, _ = store_with({SHOW_TRES: tres(), show: (0, listing, "")})
+    found = {c.name: c.flags for c in store.clusters(ALICE, ClusterFilter())}
+    assert found == {"testbed": ("MULTIPLE_SLURMD",), "other": ()}
+
+
 def test_tres_definitions_are_reused_for_a_while_but_listed_afresh() -> None:
     clock = Clock()
     store, runner = store_with({SHOW_TRES: tres()}, clock)
@@ -225,9 +248,10 @@ def test_ping_is_an_answer_to_show_config() -> None:
 
 def test_the_exit_code_filter_runs_sacct_twice() -> None:
     query = JobFilter(exit_code=3)
+    codes = "3086|0:0|0:0\n3086|0:0|0:0\n3096|0:0|0:0\n3097|3:0|0:0\n3098|0:0|0:0\n"
     answers = {
         sacct_json.sacct_command(query): (0, (DATA / "sacct_jobs.json").read_text(), ""),
-        sacct_json.exit_code_command(query): (0, (DATA / "sacct_exit_codes.txt").read_text(), ""),
+        sacct_exit_codes.command(query): (0, codes + "3099|0:0|0:0\n", ""),
     }
     store, runner = store_with(answers)
     assert [j.job_id for j in store.jobs(ALICE, query)] == [3097]

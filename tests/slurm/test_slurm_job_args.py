@@ -206,7 +206,8 @@ def test_updates_scontrol_cannot_make_or_bad_ids_are_refused() -> None:
     ("signal", "flags", "argv"),
     [
         (9, frozenset(), ["scancel", "-v", "5"]),
-        (10, frozenset(), ["scancel", "-v", "--signal=10", "5"]),
+        # No flags: the whole job, batch shell included (upstream's default).
+        (10, frozenset(), ["scancel", "-v", "--signal=10", "--full", "5"]),
         (10, frozenset({"BATCH_JOB"}), ["scancel", "-v", "--signal=10", "--batch", "5"]),
         (9, frozenset({"FULL_JOB"}), ["scancel", "-v", "--signal=9", "--full", "5"]),
     ],

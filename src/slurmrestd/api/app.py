@@ -3,7 +3,9 @@
 This is the one function the HTTP layer calls for every complete request.
 Transport-level refusals (401, 404, 405, 415, 400 for unparsable queries) are
 text/plain like upstream's; everything an operation answers carries the
-version's envelope.
+version's envelope. 22.05-era versions read bodies as 22.05 did: any object,
+list or JSON string reaches the operation (OperationCall.raw_query), other
+values and unknown body types are a plain 400.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import functools
 import grp
 import logging
+import re
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -20,7 +23,13 @@ from slurmrestd import version_text
 from slurmrestd.api import health, openapi, schema
 from slurmrestd.api.call import NotModified, OperationCall
 from slurmrestd.api.envelope import ClientInfo, Envelope, SlurmRelease
-from slurmrestd.api.mime import Format, UnknownMimeType, request_format, response_format
+from slurmrestd.api.mime import (
+    REQUEST_MIME,
+    Format,
+    UnknownMimeType,
+    request_format,
+    response_format,
+)
 from slurmrestd.api.operations import OPERATIONS, OperationHandler, operation_key
 from slurmrestd.api.plugins import ApiUnit
 from slurmrestd.api.routes import Match, RouteTable, compile_route, split_path
@@ -45,6 +54,14 @@ TEXT_BODY_NOT_POST = "Unexpected http body provided for non-POST method"
 TEXT_BODY_AND_QUERY = "Unexpected HTTP body provided when URL Query provided"
 
 OPENAPI_PATHS = ("/openapi", "/openapi.json", "/openapi.yaml", "/openapi/v3")
+
+# 22.05's url-encoded reader (URL queries and bodies alike) took only these characters
+# unescaped, well-formed %XX escapes other than %00, and one "=" per pair; anything
+# else was a 400 (measured against the real 22.05.8 daemon).
+_URLENCODED_2205 = re.compile(r"[A-Za-z0-9._~%+;&=-]*")
+_BAD_ESCAPE_2205 = re.compile(r"%(?![0-9A-Fa-f]{2})|%00")
+# The values 22.05 parsed a body into but refused before any operation saw it.
+_SCALARS_2205 = (bool, int, float, type(None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +150,12 @@ class RestApp:
             return HttpResponse(200, self._document_as(fmt), content_type)
         assert match.route is not None and match.params is not None
         bound = match.route.target
-        query = self._parse_query(request, bound.spec.unit)
-        if isinstance(query, HttpResponse):
-            return query
+        parsed = self._parse_query(request, bound.spec.unit)
+        if isinstance(parsed, HttpResponse):
+            return parsed
         envelope = self._envelope(bound.spec.unit, identity, peer)
         try:
-            payload = await self._call(bound, identity, match.params, query, envelope)
+            payload = await self._call(bound, identity, match.params, parsed, envelope)
         except NotModified:
             return HttpResponse(304, b"", None)
         payload = _with_required_fields(bound, payload)
@@ -153,34 +170,45 @@ class RestApp:
             data = self._document_bytes[fmt] = dump(self._document, fmt)
         return data
 
-    def _parse_query(self, request: HttpRequest, unit: ApiUnit) -> dict[str, Any] | HttpResponse:
-        """The operation's query: the body if there is one, else the URL query."""
+    def _parse_query(
+        self, request: HttpRequest, unit: ApiUnit
+    ) -> tuple[dict[str, Any], Any] | HttpResponse:
+        """The operation's query (the body if there is one, else the URL query) and, for a
+        22.05-era body that is not an object, that body as parsed (else None)."""
+        legacy = unit.generation == GENERATION_2205
         if request.body:
-            if unit.generation == GENERATION_2205 and request.method != "POST":
+            if legacy and request.method != "POST":
                 return _text(400, TEXT_BODY_NOT_POST)
             if request.query:
                 return _text(400, TEXT_BODY_AND_QUERY)
-            try:
-                fmt = request_format(request.headers.get("content-type"), request.body)
-            except UnknownMimeType as exc:
-                return _text(415, exc.text)
+            content_type = request.headers.get("content-type")
+            if legacy:
+                fmt = _body_format_2205(content_type)
+                if fmt is None:  # 22.05 could not parse it: 400, never 415
+                    return _text(400, TEXT_BAD_QUERY)
+            else:
+                try:
+                    fmt = request_format(content_type, request.body)
+                except UnknownMimeType as exc:
+                    return _text(415, exc.text)
             data = request.body
         else:
-            if unit.generation == GENERATION_2205 and any(c in request.query for c in ",:"):
-                # 22.05's query parser refused these unless percent-encoded; its clients
-                # (and their tests) rely on that 400.
-                return _text(400, TEXT_BAD_QUERY)
             fmt, data = Format.URLENCODED, request.query.encode("latin-1")
+        if legacy and fmt is Format.URLENCODED and _refused_by_2205(data.decode("latin-1")):
+            # 22.05's clients (and their tests) rely on this 400.
+            return _text(400, TEXT_BAD_QUERY)
         try:
             parsed = load(data, fmt)
         except ParseError as exc:
             log.info("unparsable query for %s %s: %s", request.method, request.path, exc)
             return _text(400, TEXT_BAD_QUERY)
+        if legacy:
+            return _as_2205(parsed, fmt)
         if parsed is None:
-            return {}
+            return {}, None
         if not isinstance(parsed, dict):
             return _text(400, f"{TEXT_BAD_QUERY} Expected an object, got {type(parsed).__name__}")
-        return parsed
+        return parsed, None
 
     def _envelope(self, unit: ApiUnit, identity: Identity, peer: PeerInfo) -> Envelope:
         version = self.cluster.version
@@ -193,7 +221,7 @@ class RestApp:
         bound: BoundOperation,
         identity: Identity,
         params: Any,
-        query: dict[str, Any],
+        parsed: tuple[dict[str, Any], Any],
         envelope: Envelope,
     ) -> dict[str, Any] | None:
         if bound.handler is None:
@@ -207,16 +235,50 @@ class RestApp:
             identity=identity,
             version=bound.spec.unit.version,
             params=params,
-            query=query,
+            query=parsed[0],
             envelope=envelope,
             cluster=self.cluster,
             executor=self.executor,
+            raw_query=parsed[1],
         )
         try:
             return await bound.handler(call)
         except SlurmError as exc:
             envelope.add_slurm_error(exc)
             return None
+
+
+def _body_format_2205(content_type: str | None) -> Format | None:
+    """How 22.05 read a body of this Content-Type (none: url-encoded); None: it could not.
+
+    22.05 matched the whole header and took `*/*` as its first serializer, JSON. We
+    still allow parameters (`; charset=utf-8`) and application/yaml, which it refused.
+    """
+    if content_type is None:
+        return Format.URLENCODED
+    mime = content_type.partition(";")[0].strip().lower()
+    return Format.JSON if mime == "*/*" else REQUEST_MIME.get(mime)
+
+
+def _refused_by_2205(text: str) -> bool:
+    """Whether 22.05's url-encoded reader refused this query or body."""
+    if not _URLENCODED_2205.fullmatch(text) or _BAD_ESCAPE_2205.search(text):
+        return True
+    for pair in re.split("[&;]", text):  # ";" parted pairs too: "a=1;b=2" was read
+        key, equals, value = pair.partition("=")
+        if (equals and not key) or "=" in value.lstrip("="):
+            return True
+    return False
+
+
+def _as_2205(parsed: Any, fmt: Format) -> tuple[dict[str, Any], Any] | HttpResponse:
+    """22.05 handed its operations any object, list or JSON string; other values were
+    refused before (a YAML scalar even killed the daemon: refused here)."""
+    if isinstance(parsed, dict):
+        return parsed, None
+    if isinstance(parsed, _SCALARS_2205) or (fmt is Format.YAML and not isinstance(parsed, list)):
+        return _text(400, TEXT_BAD_QUERY)
+    return {}, parsed
 
 
 def _with_required_fields(

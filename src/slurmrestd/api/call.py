@@ -30,6 +30,13 @@ class OperationCall:
     envelope: Envelope
     cluster: Cluster
     executor: Executor | None = None
+    # A body that is not an object (a list or a string), exactly as parsed: 22.05 took
+    # those and answered them its own way; `query` is {} then. None: `query` is all.
+    raw_query: Any = None
+
+    def query_as_sent(self) -> Any:
+        """The body (else URL query) as sent: an object, or for 22.05 a list or a string."""
+        return self.query if self.raw_query is None else self.raw_query
 
     async def run_blocking(self, func: Callable[..., R], *args: Any) -> R:
         """Run blocking work (subprocess, SQLite) on the -t thread pool."""

@@ -30,6 +30,10 @@ class Tres:
     name: str | None = None  # e.g. "disk" for type "fs", "gpu" for type "gres"
     id: int | None = None
     count: int | None = None
+    # Where a step's highest/lowest usage was seen (only in a step's max/min usage
+    # lists; Slurm 22.05 reports both, later versions neither).
+    node: str | None = None
+    task: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +80,9 @@ class WCKey:
     user: str | None = None
     cluster: str | None = None
     id: int | None = None
-    flags: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()  # stored flags (DELETED)
     accounting: tuple[AccountingUsage, ...] = ()
+    is_default: bool = False  # the user's default wckey on this cluster
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,14 +71,16 @@ class JobDescription:
     def given(self) -> dict[str, Any]:
         """The fields that were set (not None), for updates and logging."""
         out = {}
-        for f in fields(self):
-            if f.name == "extra":
-                continue
-            value = getattr(self, f.name)
+        for name in _FIELD_NAMES:
+            value = getattr(self, name)
             if value is not None:
-                out[f.name] = value
+                out[name] = value
         out.update(self.extra)
         return out
+
+
+# Computed once: fields() per call cost more than the rest of given().
+_FIELD_NAMES = tuple(f.name for f in fields(JobDescription) if f.name != "extra")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,9 @@ class License:
 
     @property
     def free(self) -> int:
-        return max(0, self.total - self.used - self.reserved)
+        # Reserved licenses still count as free (seen on 22.05: Total=2 Reserved=1
+        # Free=2); newer releases take out the deficit (0 on 22.05).
+        return max(0, self.total - self.used - self.last_deficit)
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,6 +206,7 @@ DBV0_0_38 = [
         JOB,
         [
             "allocation_nodes: 2 is not of type 'string', 'null'",
+            "steps/0/step/id: 0 is not of type 'string', 'null'",
             "steps/0/task: {'distribution': 'Block'} is not of type 'string', 'null'",
             "steps/1/task: {'distribution': None} is not of type 'string', 'null'",
         ],

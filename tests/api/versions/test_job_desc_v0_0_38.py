@@ -199,9 +199,9 @@ def processed(key: str, rc: int) -> dict:
 # key, value, the option's own entries (text, rc), rc of its "Unable to process key" entry
 OPTION_ERRORS = [
     ("time_limit", "soon", [("Invalid time specification", ERR)], ERR),
-    ("time_limit", {}, [("Unable to read string", CONV)], CONV),
+    ("time_limit", {}, [("Unable to read string", CONV)], ERR),
     ("cpus_per_task", 0, [("cpus per task much be greater than 0", ERR)], ERR),
-    ("tasks", "x", [("Unable to read integer value", CONV)], CONV),
+    ("tasks", "x", [("Unable to read integer value", CONV)], ERR),
     ("tasks", 0, [("ntasks too small", ERR)], ERR),
     ("cores_per_socket", 2**31, [("Integer too large", ERR)], ERR),
     ("nodes", [1], [("Invalid node count list size", ERR)], ERR),
@@ -213,7 +213,7 @@ OPTION_ERRORS = [
     ),
     ("nodes", "lots", [("Invalid node count string", ERR)], ERR),
     ("memory_per_node", "lots", [("Invalid memory specification", ERR)], ERR),
-    ("memory_per_cpu", [], [("Invalid --mem-per-cpu specification string", CONV)], CONV),
+    ("memory_per_cpu", [], [("Invalid --mem-per-cpu specification string", CONV)], ERR),
     ("memory_per_cpu", "1X", [("Invalid --mem-per-cpu specification", ERR)], ERR),
     ("environment", "PATH=/bin", [("environment must be a dictionary", ERR)], ERR),
     ("environment", {"A": {}}, [("failure parsing environment", ERR)], ERR),
@@ -235,10 +235,8 @@ OPTION_ERRORS = [
     ("thread_specification", 0, [("core_spec must be >0", ERR)], ERR),
     ("umask", "999", [("Invalid octal umask", ERR)], ERR),
     ("delay_boot", "later", [("Invalid delay boot specification", ERR)], ERR),
-    ("kill_on_invalid_dependency", "sure", [("Unable to read boolean", CONV)], CONV),
     # plain string and boolean options fail without an entry of their own
-    ("account", ["a"], [], CONV),
-    ("hold", "sure", [], CONV),
+    ("account", ["a"], [], ERR),
 ]
 
 
@@ -393,7 +391,7 @@ def test_update_failure_names_the_client():
     assert wire(caught.value.entries) == wire(
         [
             own("Unable to read integer value", 9202),
-            processed("tasks", 9202),
+            processed("tasks", ERR),
             {
                 "description": "job parsing failed for [localhost]:46574",
                 "error_number": 9001,

@@ -121,10 +121,15 @@ def _legacy_error(call: OperationCall, exc: SlurmError) -> None:
     call.envelope.entry({"error_code": int(exc.errno), "error": error_text(exc.errno)}, exc.errno)
 
 
+def _body(call: OperationCall) -> Any:
+    """22.05 parsed whatever body came (a list or a string too); newer versions an object."""
+    return call.query_as_sent() if call.api_number == _LEGACY else dict(call.query)
+
+
 async def post_job_submit(call: OperationCall) -> dict[str, Any] | None:
     _, parser = _shapes(call)
     try:
-        parsed = parser.parse_submit(dict(call.query))
+        parsed = parser.parse_submit(_body(call))
     except requests.RequestInvalid as exc:
         _reject(call, exc)
         return None
@@ -183,7 +188,7 @@ async def _legacy_job_update(call: OperationCall) -> dict[str, Any] | None:
     job_id = str(call.params["job_id"])
     client = await PEER_NAMES.client_text(call.envelope.client.source, call.run_blocking)
     try:
-        parsed = job_desc_38.parse_update(dict(call.query), context=client)
+        parsed = job_desc_38.parse_update(_body(call), context=client)
     except requests.RequestInvalid as exc:
         # 22.05 reported a body it could not parse, and still answered 200.
         for entry in exc.entries:

@@ -6,6 +6,8 @@ filters and records. The 22.05 generation (API 38) keeps what the real daemon
 did (captures under shared/reference/slurm-22.05): an empty answer is a 9003
 "Nothing found" error, except for jobs (reported, status 200) and QOS
 (silent); newer versions warn instead, as upstream's db_query_list does.
+Its POST bodies are read, reported and refused as 22.05 did too
+(dbv0_0_38/requests.py), whatever came: an object, a list or a string.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from slurmrestd.api.versions.dbv0_0_38 import clusters as clusters_38
 from slurmrestd.api.versions.dbv0_0_38 import diag as diag_38
 from slurmrestd.api.versions.dbv0_0_38 import jobs as jobs_38
 from slurmrestd.api.versions.dbv0_0_38 import qos as qos_38
+from slurmrestd.api.versions.dbv0_0_38 import requests as requests_38
 from slurmrestd.api.versions.dbv0_0_38 import tres as tres_38
 from slurmrestd.api.versions.dbv0_0_38 import users as users_38
 from slurmrestd.api.versions.dbv0_0_38 import wckeys as wckeys_38
-from slurmrestd.api.versions.dbv0_0_38.requests import parse_list_body
 from slurmrestd.api.versions.dbv0_0_38.shape import Shape
 from slurmrestd.api.versions.request import PROBLEM_ERRNO
 from slurmrestd.api.versions.v0_0_40 import slurmdb as slurmdb_40
@@ -146,15 +148,15 @@ _DIAG_RENDERERS: dict[int, Callable[[Any], dict[str, Any]]] = {
     46: diag_46.render_stats,
 }
 
-# POST bodies: kind -> (accepted keys, record shape). 22.05 answers QOS and TRES
-# under upper-case keys and its schema names them in lower case: both are taken.
+# POST bodies: kind -> (accepted keys, record shape). dbv0.0.38 reads its keys as
+# 22.05 did (requests_38.RULES: "QOS" only, TRES never).
 _BODIES: dict[int, dict[str, tuple[tuple[str, ...], Shape[Any]]]] = {
     38: {
         "accounts": (("accounts",), accounts_38.ACCOUNT),
         "users": (("users",), users_38.USER),
         "associations": (("associations",), assocs_38.ASSOCIATION),
-        "qos": (("qos", "QOS"), qos_38.QOS_SHAPE),
-        "tres": (("tres", "TRES"), tres_38.TRES),
+        "qos": (("QOS",), qos_38.QOS_SHAPE),
+        "tres": (("TRES",), tres_38.TRES),
         "wckeys": (("wckeys",), wckeys_38.WCKEY),
         "clusters": (("clusters",), clusters_38.CLUSTER),
     },
@@ -490,16 +492,21 @@ def _known_flags(records: tuple[Any, ...], kind: str, key: str, source: str) -> 
                 )
 
 
+def _read_legacy(kind: str, body: Any, source: str) -> requests_38.ListRead[Any]:
+    """A dbv0.0.38 body as 22.05 read it for `kind` (any body: see requests_38).
+
+    Raises:
+        SlurmError: a field of an object item does not fit, or an unknown flag.
+    """
+    rule = requests_38.RULES[kind]
+    read = requests_38.read_list(body, rule, _BODIES[_LEGACY][kind][1], source)
+    _known_flags(read.records, kind, rule.key, source)
+    return read
+
+
 def _records(call: OperationCall, kind: str, body: Any, source: str) -> tuple[Any, ...]:
     keys, shape = _BODIES[call.api_number][kind]
     present = next((k for k in keys if isinstance(body, dict) and k in body), keys[0])
-    if call.api_number == _LEGACY:
-        value = body.get(present) if isinstance(body, dict) else None
-        if kind == "clusters" and isinstance(value, dict):
-            body = {present: [value]}  # the 22.05 schema describes one cluster object
-        parsed = parse_list_body(body, present, shape, source)
-        _known_flags(parsed, kind, present, source)
-        return parsed
     requests.parse_records(body, present, shape, source)  # its errors name fields as before
     body = _checked_body(call, kind, body, source)
     records = requests.parse_records(body, present, shape, source)
@@ -519,9 +526,28 @@ def _has_assocs(item: Any) -> bool:
     return isinstance(item, dict) and bool(item.get("associations"))
 
 
+async def _post_legacy(call: OperationCall, kind: str, method: str, source: str) -> None:
+    """22.05's POST: what it could not read is reported; some kinds still add (200)."""
+    store = _store(call)
+    if kind == "tres":  # 22.05 releases refused every TRES body (500)
+        item = requests_38.entry(Errno.NOT_SUPPORTED, requests_38.TEXT_TRES_UNSUPPORTED)
+        call.envelope.entry(item, Errno.NOT_SUPPORTED)
+        return
+    read = _read_legacy(kind, call.query_as_sent(), source)
+    if read.stopped:
+        call.envelope.entries(list(read.reported), Errno.REST_INVALID_QUERY)
+        return
+    for item in read.reported:
+        call.envelope.entry(item, None)
+    await call.run_blocking(getattr(store, method), call.identity, read.records)
+
+
 def _post(kind: str, method: str, source: str) -> Handler:
     async def handler(call: OperationCall) -> dict[str, Any]:
         _api(call)
+        if call.api_number == _LEGACY:
+            await _post_legacy(call, kind, method, source)
+            return {}
         store = _store(call)
         records = _records(call, kind, call.query, source)
         if kind == "accounts" and any(_has_assocs(item) for item in call.query["accounts"]):
@@ -582,23 +608,40 @@ async def post_users_association(call: OperationCall) -> dict[str, Any]:
     return {"added_users": ",".join(added)}
 
 
-_CONFIG_KEYS = {
-    38: {"clusters": "clusters", "TRES": "tres", "tres": "tres", "accounts": "accounts",
-         "users": "users", "qos": "qos", "QOS": "qos", "wckeys": "wckeys",
-         "associations": "associations"},
-    46: {"clusters": "clusters", "tres": "tres", "accounts": "accounts", "users": "users",
-         "qos": "qos", "wckeys": "wckeys", "associations": "associations"},
-}  # fmt: skip
+_CONFIG_KEYS = {"clusters": "clusters", "tres": "tres", "accounts": "accounts",
+                "users": "users", "qos": "qos", "wckeys": "wckeys",
+                "associations": "associations"}  # fmt: skip
+# 22.05 loaded a config kind by kind in this order (TRES between clusters and accounts
+# was skipped), stopping at the first kind that stopped, and then committed nothing.
+_CONFIG_ORDER_38 = ("clusters", "accounts", "users", "qos", "wckeys", "associations")
+
+
+async def _post_config_legacy(call: OperationCall, source: str) -> None:
+    store = _store(call)
+    parts: dict[str, tuple[Any, ...]] = {}
+    for kind in _CONFIG_ORDER_38:
+        read = _read_legacy(kind, call.query_as_sent(), source)
+        for item in read.reported:
+            call.envelope.entry(item, None)
+        if read.stopped:
+            refusal = requests_38.entry(Errno.REST_INVALID_QUERY, requests_38.TEXT_REFUSE_COMMIT)
+            call.envelope.entry(refusal, Errno.REST_INVALID_QUERY)
+            return
+        parts[kind] = read.records
+    await call.run_blocking(store.load_config, call.identity, ConfigDump(**parts))
 
 
 async def post_config(call: OperationCall) -> dict[str, Any]:
     api = _api(call)
     source = "slurmdb_config_load"
-    body = requests.check_body(call.query, _CONFIG_KEYS[api], source)
+    if api == _LEGACY:
+        await _post_config_legacy(call, source)
+        return {}
+    body = requests.check_body(call.query, _CONFIG_KEYS, source)
     parts: dict[str, tuple[Any, ...]] = {}
-    for key, attr in _CONFIG_KEYS[api].items():
+    for key, attr in _CONFIG_KEYS.items():
         if key in body:
-            body_key = _BODIES[api][attr][0][0] if api > _LEGACY else key
+            body_key = _BODIES[api][attr][0][0]
             parts[attr] = _records(call, attr, {body_key: body[key]}, source)
     store = _store(call)
     await call.run_blocking(store.load_config, call.identity, ConfigDump(**parts))

@@ -15,6 +15,7 @@ comment, derived exit code and wckey.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -39,7 +40,7 @@ from slurmrestd.cluster.accounting import (
     dump_config,
 )
 from slurmrestd.cluster.errors import Errno, SlurmError
-from slurmrestd.cluster.slurm import sacct_json
+from slurmrestd.cluster.slurm import sacct_exit_codes, sacct_json
 from slurmrestd.cluster.slurm import sacctmgr_limits as limits
 from slurmrestd.cluster.slurm import sacctmgr_people as people
 from slurmrestd.cluster.slurm import sacctmgr_stats as stats
@@ -305,11 +306,12 @@ class SlurmAccounting:
             *(["withdeleted"] if query.with_deleted else []),
         ]
         argv = st.show_command("wckey", st.WCKEY_FIELDS, *conditions)
-        found = self._read(identity, argv, st.parse_wckeys)
-        if query.only_defaults:
-            defaults = {(u.name, u.default_wckey) for u in self.users(identity, UserFilter())}
-            found = [w for w in found if (w.user, w.name) in defaults]
-        return found
+        text, defaults = _together(
+            lambda: self._text(identity, argv),
+            lambda: self._read(identity, people.SHOW_DEFAULT_WCKEYS, people.parse_default_wckeys),
+        )
+        found = st.parse_wckeys(text, defaults)
+        return [w for w in found if w.is_default] if query.only_defaults else found
 
     def add_wckeys(self, identity: Identity, wckeys: Sequence[WCKey]) -> None:
         self._records.add_wckeys(identity, wckeys)
@@ -328,7 +330,12 @@ class SlurmAccounting:
         table, text = _together(
             lambda: self.tres_table(identity), lambda: self._text(identity, argv)
         )
-        found = st.parse_clusters(text, table)
+        # sacctmgr prints "None" for a cluster without flags, which is no flag at all
+        # (v0.0.46's enum has no NONE). Belongs in st.parse_clusters, owned elsewhere.
+        found = [
+            dataclasses.replace(c, flags=tuple(f for f in c.flags if f != "NONE"))
+            for c in st.parse_clusters(text, table)
+        ]
         return [
             c
             for c in found
@@ -353,12 +360,12 @@ class SlurmAccounting:
         if sacct_json.empty_window(query, self._wall_clock()):
             return []
         argv = sacct_json.sacct_command(query)
-        found = self._read(identity, argv, sacct_json.jobs_from_sacct)
-        codes = None
-        if query.exit_code is not None:
-            text_argv = sacct_json.exit_code_command(query)
-            codes = self._read(identity, text_argv, sacct_json.exit_codes)
-        return sacct_json.select(found, query, codes)
+        codes_argv = sacct_exit_codes.command(query)
+        found, statuses = _together(
+            lambda: self._read(identity, argv, sacct_json.jobs_from_sacct),
+            lambda: self._read(identity, codes_argv, sacct_exit_codes.parse),
+        )
+        return sacct_json.select(sacct_exit_codes.merged(found, statuses), query)
 
     def job(self, identity: Identity, job_id: str) -> list[AccountingJob]:
         return self.jobs(identity, JobFilter(job_ids=(sacct_json.check_job_id(job_id),)))

@@ -223,6 +223,10 @@ class Writer(SacctmgrRunner):
         table: st.TresTable,
     ) -> None:
         source = "slurmdb_associations_add"
+        if assoc.comment:  # sacctmgr 22.05: "Unknown field 'comment'"; never drop it silently
+            raise SlurmError(
+                Errno.NOT_SUPPORTED, "Slurm 22.05 associations have no comment", source
+            )
         cluster, account, user, partition = key = _assoc_key(assoc, self._local)
         opts = limits.set_options(assoc, limits.ASSOC_COLUMNS, table, source)
         if not account:

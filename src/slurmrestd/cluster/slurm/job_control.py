@@ -156,7 +156,9 @@ def scancel_command(job_id: str, signal: int, flags: frozenset[str]) -> list[str
     """scancel for a signal; SIGKILL without flags is a plain cancel.
 
     BATCH_JOB signals the batch step only (--batch); FULL_JOB/FULL_STEPS_ONLY
-    reach every step (--full).
+    reach every step (--full). No flags means FULL_JOB, as every REST version
+    asks slurmctld (the 22.05 C daemon's v0.0.38 signal reaches the batch shell,
+    seen on the testbed), while scancel alone would spare the batch shell.
 
     Raises:
         SlurmError: INVALID_JOB_ID.
@@ -167,7 +169,7 @@ def scancel_command(job_id: str, signal: int, flags: frozenset[str]) -> list[str
         argv.append(f"--signal={signal}")
     if "BATCH_JOB" in flags:
         argv.append("--batch")
-    if flags & {"FULL_JOB", "FULL_STEPS_ONLY"}:
+    if flags & {"FULL_JOB", "FULL_STEPS_ONLY"} or (not flags and signal != signals.SIGKILL):
         argv.append("--full")
     argv.append(job)
     return argv

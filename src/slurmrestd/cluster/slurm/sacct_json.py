@@ -20,9 +20,14 @@ differently, and how it is evened out here:
 - filters sacct has no option for (reason, reservation, constraints, submit
   time, CPU/node counts) are applied to the parsed records, and so is the
   user filter: 22.05's `sacct --json` ignores -u (it lists every user's jobs
-  with -u bob, seen on the testbed, while the text output obeys); the exit code
-  filter needs the real code, which the JSON reduces to SUCCESS/0, so it
-  comes from a second, text run (exit_code_command).
+  with -u bob, seen on the testbed, while the text output obeys);
+- the JSON reduces every normal exit to SUCCESS/0 (22.05's dumper tests
+  WIFEXITED only; the C daemon answers the same): the real codes come from a
+  text run of the same selection (sacct_exit_codes), and select() filters on
+  them;
+- the JSON writes a numbered step's id as a number and says where a step's
+  usage peaked ("node"/"task" beside its max/min TRES); both are read here,
+  ahead of the dbv0.0.38 parser.
 """
 
 from __future__ import annotations
@@ -38,12 +43,16 @@ import orjson
 from slurmrestd.api.versions.dbv0_0_38.jobs import parse_job
 from slurmrestd.cluster.accounting import JobFilter
 from slurmrestd.cluster.errors import Errno, SlurmError, error_text
-from slurmrestd.model.accounting_job import AccountingJob
+from slurmrestd.model.accounting_job import (
+    AccountingJob,
+    AccountingStep,
+    ExitStatus,
+    split_exit_code,
+)
 
 SOURCE = "slurmdb_jobs_get"
 EPOCH = 0
 _JOB_ID = re.compile(r"\d+(?:_\d+|\+\d+)?(?:\.(?:\d+|batch|extern|interactive))?")
-_EXIT = re.compile(r"^(\d+)\|(\d+):(\d+)$")
 
 LocalTime = Callable[[float], time.struct_time]
 
@@ -119,22 +128,6 @@ def sacct_command(query: JobFilter, local_time: LocalTime = time.localtime) -> t
     return ("sacct", "--json", *selection(query, local_time))
 
 
-def exit_code_command(query: JobFilter, local_time: LocalTime = time.localtime) -> tuple[str, ...]:
-    """The same selection as text: raw job id and "code:signal" of each job."""
-    output = ("-X", "-P", "-n", "-o", "JobIDRaw,ExitCode")
-    return ("sacct", *output, *selection(query, local_time))
-
-
-def exit_codes(text: str) -> dict[int, int | None]:
-    """job id -> its return code (None when a signal ended it), from exit_code_command."""
-    codes: dict[int, int | None] = {}
-    for line in text.splitlines():
-        match = _EXIT.match(line.strip())
-        if match:
-            codes[int(match[1])] = int(match[2]) if match[3] == "0" else None
-    return codes
-
-
 def _body(text: str) -> dict[str, Any]:
     """sacct's document; its errors raised, except "nothing found" (an empty list).
 
@@ -159,24 +152,75 @@ def _body(text: str) -> dict[str, Any]:
     return body
 
 
-# Where a step's usage peaked: 22.05 adds "node" and "task" to the TRES of its
-# requested/consumed max and min. The canonical Tres has no place for them, so
-# they are dropped before parsing (the dbv0.0.38 parser refuses unknown keys).
+# Where a step's usage peaked: 22.05 writes "node" and "task" beside each TRES of
+# a step's requested/consumed max and min; taken out for the dbv0.0.38 parser
+# (whose TRES rows lack them) and put back into the canonical Tres.
 PEAK_KEYS = ("node", "task")
+PEAK_LISTS = {
+    ("requested", "max"): "tres_requested_max",
+    ("requested", "min"): "tres_requested_min",
+    ("consumed", "max"): "tres_consumed_max",
+    ("consumed", "min"): "tres_consumed_min",
+}
+
+Peak = tuple[str | None, int | None]  # (node, task)
+Peaks = dict[str, list[Peak]]  # step attribute -> one per TRES of the list
 
 
 def _field(value: Any, key: str) -> Any:
     return value.get(key) if isinstance(value, dict) else None
 
 
-def _without_peaks(record: Any) -> Any:
-    for step in _field(record, "steps") or ():
-        for side in ("requested", "consumed"):
-            for extreme in ("max", "min"):
-                for tres in _field(_field(_field(step, "tres"), side), extreme) or ():
-                    for key in PEAK_KEYS if isinstance(tres, dict) else ():
-                        tres.pop(key, None)
-    return record
+def _peak(tres: Any) -> Peak:
+    """The (node, task) of one TRES, removed from its JSON (odd types read as unset)."""
+    if not isinstance(tres, dict):
+        return None, None
+    node, task = tres.pop("node", None), tres.pop("task", None)
+    return (
+        node if isinstance(node, str) else None,
+        task if isinstance(task, int) and not isinstance(task, bool) else None,
+    )
+
+
+def _take_peaks(step: Any) -> Peaks:
+    peaks: Peaks = {}
+    for (side, extreme), attr in PEAK_LISTS.items():
+        items = _field(_field(_field(step, "tres"), side), extreme)
+        if isinstance(items, list):
+            peaks[attr] = [_peak(tres) for tres in items]
+    return peaks
+
+
+def _step_id_as_text(step: Any) -> None:
+    # 22.05 writes a numbered step's id as a number, a named one ("batch") as text.
+    ids = _field(step, "step")
+    if isinstance(ids, dict) and isinstance(ids.get("id"), int):
+        ids["id"] = str(ids["id"])
+
+
+def _with_peaks(step: AccountingStep, peaks: Peaks) -> AccountingStep:
+    changes = {}
+    for attr, where in peaks.items():
+        entries = getattr(step, attr)
+        if any(node is not None or task is not None for node, task in where):
+            changes[attr] = tuple(
+                dataclasses.replace(tres, node=node, task=task)
+                for tres, (node, task) in zip(entries, where, strict=False)
+            )
+    return dataclasses.replace(step, **changes) if changes else step
+
+
+def _parsed(record: Any) -> AccountingJob:
+    steps = _field(record, "steps")
+    steps = steps if isinstance(steps, list) else []
+    peaks = [_take_peaks(step) for step in steps]
+    for step in steps:
+        _step_id_as_text(step)
+    job = parse_job(record, SOURCE)
+    if not any(peaks):
+        return job
+    with_peaks = tuple(_with_peaks(s, p) for s, p in zip(job.steps, peaks, strict=False))
+    return dataclasses.replace(job, steps=with_peaks)
 
 
 def jobs_from_sacct(text: str) -> list[AccountingJob]:
@@ -185,8 +229,7 @@ def jobs_from_sacct(text: str) -> list[AccountingJob]:
     Raises:
         SlurmError: the output is not the expected document.
     """
-    records = _body(text).get("jobs", [])
-    return [parse_job(_without_peaks(record), SOURCE) for record in records]
+    return [_parsed(record) for record in _body(text).get("jobs", [])]
 
 
 def newest_records(jobs: Iterable[AccountingJob]) -> list[AccountingJob]:
@@ -220,18 +263,22 @@ def kept(job: AccountingJob, query: JobFilter) -> bool:
 def select(
     jobs: Iterable[AccountingJob],
     query: JobFilter,
-    codes: Mapping[int, int | None] | None = None,
 ) -> list[AccountingJob]:
-    """What the REST answer holds of sacct's records (`codes`: from exit_codes, if asked)."""
+    """What the REST answer holds of sacct's records (merged with_exit_statuses)."""
     if query == UNCONDITIONED:
         return [_truncated(job) for job in newest_records(jobs)]
     picked = [job for job in jobs if kept(job, query)]
     if query.exit_code is not None:
-        codes = codes or {}
-        picked = [job for job in picked if codes.get(job.job_id) == query.exit_code]
+        picked = [job for job in picked if _return_code(job.exit_code) == query.exit_code]
     if query.skip_steps:
         picked = [_without_steps(job) for job in picked]
     return picked
+
+
+def _return_code(raw: int | None) -> int | None:
+    """A normal exit's code; None for a signal or no exit yet."""
+    parts = split_exit_code(raw)
+    return parts.return_code if parts.status in (ExitStatus.SUCCESS, ExitStatus.ERROR) else None
 
 
 def _truncated(job: AccountingJob) -> AccountingJob:

@@ -1,4 +1,5 @@
-"""Accounts and users from `sacctmgr -P -n show account|user withassoc withcoord`.
+"""Accounts and users from `sacctmgr -P -n show account|user withassoc withcoord`
+(and the users' default wckeys, which mark the defaults among the wckeys).
 
 Both listings print one line per association (a record without any prints one
 line with the association columns empty, ID 0), so lines are grouped by name.
@@ -42,6 +43,11 @@ USER_FIELDS = (
     "ID",
     "LFT",
 )
+# Each user's default wckey, to mark it among `show wckey`'s records (which cannot
+# say). slurmdbd keeps one default per user and cluster and sacctmgr prints one per
+# user: exact for the usual single cluster.
+DEFAULT_WCKEY_FIELDS = ("User", "DefaultWCKey")
+SHOW_DEFAULT_WCKEYS = st.show_command("user", DEFAULT_WCKEY_FIELDS)
 # `show assoc` columns that give the account tree (for inherited coordinators).
 TREE_FIELDS = ("Account", "User", "ParentName")
 
@@ -92,6 +98,12 @@ def parse_tree(output: str) -> dict[str, str | None]:
         if not row["User"]:
             parents.setdefault(row["Account"], st.text(row["ParentName"]))
     return parents
+
+
+def parse_default_wckeys(output: str) -> dict[str, str]:
+    """user -> default wckey name, from SHOW_DEFAULT_WCKEYS (users without one left out)."""
+    found = st.rows(output, DEFAULT_WCKEY_FIELDS, "slurmdb_users_get")
+    return {row["User"]: row["DefaultWCKey"] for row in found if row["DefaultWCKey"]}
 
 
 def parse_accounts(output: str) -> list[Account]:

@@ -15,7 +15,7 @@ sacctmgr_people, sacctmgr_stats) say which column holds what. Pure functions.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from slurmrestd.cluster.errors import Errno, SlurmError
@@ -203,10 +203,24 @@ def parse_clusters(output: str, table: TresTable) -> list[Cluster]:
 WCKEY_FIELDS = ("ID", "WCKey", "Cluster", "User")
 
 
-def parse_wckeys(output: str) -> list[WCKey]:
-    """WCKeys from `show wckey format=WCKEY_FIELDS`, in id order."""
-    found = [
-        WCKey(row["WCKey"], text(row["User"]), text(row["Cluster"]), integer(row["ID"]))
-        for row in rows(output, WCKEY_FIELDS, "slurmdb_wckeys_get")
-    ]
+def parse_wckeys(output: str, defaults: Mapping[str, str] | None = None) -> list[WCKey]:
+    """WCKeys from `show wckey format=WCKEY_FIELDS`, in id order.
+
+    `defaults` (user -> default wckey name, see sacctmgr_people.parse_default_wckeys)
+    marks the defaults: `show wckey` cannot print slurmdbd's is_def itself.
+    """
+    defaults = defaults or {}
+    found = []
+    for row in rows(output, WCKEY_FIELDS, "slurmdb_wckeys_get"):
+        user = text(row["User"])
+        is_default = user is not None and defaults.get(user) == row["WCKey"]
+        found.append(
+            WCKey(
+                row["WCKey"],
+                user,
+                text(row["Cluster"]),
+                integer(row["ID"]),
+                is_default=is_default,
+            )
+        )
     return sorted(found, key=lambda w: w.id or 0)

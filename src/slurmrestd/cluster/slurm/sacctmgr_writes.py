@@ -67,7 +67,12 @@ def outcome(result: CommandResult, source: str) -> Outcome:
 
 
 def listed_items(stdout: str) -> list[str]:
-    """The indented lines under sacctmgr's "Deleting ...", "Modified ..." headers."""
+    """The indented lines under sacctmgr's "Deleting ...", "Modified ..." headers.
+
+    Not those under "Deleting users (No Associations)...": sacctmgr's own clean-up
+    after the last association of a user went, which slurmdbd's remove call (what
+    the C daemon reports) never lists (seen on 22.05.8).
+    """
     items = []
     under_header = False
     for line in stdout.splitlines():
@@ -77,7 +82,9 @@ def listed_items(stdout: str) -> list[str]:
             if under_header:
                 items.append(" ".join(line.split()))
         else:
-            under_header = line.strip().rstrip(".").startswith(("Deleting", "Modified", "Removed"))
+            header = line.strip().rstrip(".")
+            under_header = header.startswith(("Deleting", "Modified", "Removed"))
+            under_header = under_header and "(No Associations)" not in header
     return items
 
 

@@ -15,6 +15,7 @@ from slurmrestd.api.versions.dbv0_0_38.shape import Codec, FieldError, Shape, li
 from slurmrestd.api.versions.dbv0_0_38.tres import TRES_LIST
 from slurmrestd.api.versions.dbv0_0_38.values import NUMBER, STRING, STRINGS, TEXT
 from slurmrestd.hostlist import HostlistError, expand
+from slurmrestd.model.accounting import Tres
 from slurmrestd.model.accounting_job import (
     AccountingJob,
     AccountingStep,
@@ -82,6 +83,33 @@ def step_node_list(step: AccountingStep) -> list[str]:
         return [step.nodes]
 
 
+def _dump_step_id(step_id: str) -> int | str:
+    # 22.05 writes a numbered step's id as a number, a named one ("batch") as text.
+    return int(step_id) if step_id.isdigit() else step_id
+
+
+def _load_step_id(value: Any, name: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return STRING.load(value, name)  # type: ignore[misc]
+
+
+STEP_ID = Codec(_dump_step_id, _load_step_id)
+
+# A step's max/min usage: each TRES with the node and task where it was reached.
+PEAK_TRES = Shape(
+    Tres,
+    [
+        row("type", "type", STRING),
+        row("name", "name", STRING),
+        row("id", "id", NUMBER),
+        row("count", "count", NUMBER),
+        row("task", "task", NUMBER),
+        row("node", "node", STRING),
+    ],
+)
+PEAK_TRES_LIST = listed(nested(PEAK_TRES))
+
 # Key order as the "steps" items of GET_slurmdb_v0.0.38_jobs.json.
 STEP = Shape(
     AccountingStep,
@@ -89,12 +117,12 @@ STEP = Shape(
         row("nodes/list", None, Codec(step_node_list)),
         row("nodes/count", "node_count", NUMBER),
         row("nodes/range", "nodes", STRING),
-        row("tres/requested/max", "tres_requested_max", TRES_LIST),
-        row("tres/requested/min", "tres_requested_min", TRES_LIST),
+        row("tres/requested/max", "tres_requested_max", PEAK_TRES_LIST),
+        row("tres/requested/min", "tres_requested_min", PEAK_TRES_LIST),
         row("tres/requested/average", "tres_requested_average", TRES_LIST),
         row("tres/requested/total", "tres_requested_total", TRES_LIST),
-        row("tres/consumed/max", "tres_consumed_max", TRES_LIST),
-        row("tres/consumed/min", "tres_consumed_min", TRES_LIST),
+        row("tres/consumed/max", "tres_consumed_max", PEAK_TRES_LIST),
+        row("tres/consumed/min", "tres_consumed_min", PEAK_TRES_LIST),
         row("tres/consumed/average", "tres_consumed_average", TRES_LIST),
         row("tres/consumed/total", "tres_consumed_total", TRES_LIST),
         row("tres/allocated", "tres_allocated", TRES_LIST),
@@ -120,7 +148,7 @@ STEP = Shape(
         row("statistics/energy/consumed", "energy_consumed", NUMBER),
         row("step/job_id", "job_id", NUMBER),
         row("step/het/component", "het_component", NUMBER),
-        row("step/id", "step_id", STRING),
+        row("step/id", "step_id", STEP_ID),
         row("step/name", "name", STRING),
         row("task/distribution", "task_distribution", STRING),
     ],

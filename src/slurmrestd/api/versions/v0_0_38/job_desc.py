@@ -525,7 +525,9 @@ def _parse_job(job: Any, submit: bool) -> JobDescription:
         try:
             updates = setter(value)
         except _OptionFailed as exc:
-            processed = resp_entry(exc.rc, SOURCE_OPTION, f'Unable to process key "{name}"')
+            # 22.05's option setters all failed with SLURM_ERROR, whatever their own entry
+            # said (9202 "Unable to read string" included): measured, not exc.rc.
+            processed = resp_entry(-1, SOURCE_OPTION, f'Unable to process key "{name}"')
             raise _JobFailed([*exc.entries, processed]) from None
         for field_name, field_value in updates.items():
             if field_name in _JOB_FIELDS:

@@ -26,7 +26,8 @@ def load(conn: sqlite3.Connection, query: WCKeyFilter) -> list[WCKey]:
             continue
         if query.only_defaults and not is_default:
             continue
-        out.append(WCKey(name, user, cluster, id_, (DELETED,) if deleted else ()))
+        flags = (DELETED,) if deleted else ()
+        out.append(WCKey(name, user, cluster, id_, flags, is_default=bool(is_default)))
     return out
 
 
@@ -41,6 +42,8 @@ def defaults(conn: sqlite3.Connection, cluster: str) -> dict[str, str]:
 
 def upsert(conn: sqlite3.Connection, wckey: WCKey, local_cluster: str, *, default: bool) -> None:
     """Add a wckey (a user's first one on a cluster is the default); revive a removed one.
+
+    `default` or a record marked default (22.05's "DEFAULT" flag) makes it the user's default.
 
     Raises:
         SlurmError: the user does not exist or the key is incomplete.
@@ -63,7 +66,7 @@ def upsert(conn: sqlite3.Connection, wckey: WCKey, local_cluster: str, *, defaul
         "SELECT 1 FROM wckeys WHERE user=? AND cluster=? AND is_default=1 AND deleted=0",
         (wckey.user, cluster),
     ).fetchone()
-    if default or not has_default:
+    if default or wckey.is_default or not has_default:
         conn.execute(
             "UPDATE wckeys SET is_default = (name = ?) WHERE user=? AND cluster=?",
             (wckey.name, wckey.user, cluster),
