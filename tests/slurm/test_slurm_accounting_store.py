@@ -304,3 +304,29 @@ def test_reads_are_reused_within_the_freshness_bound_until_a_change() -> None:
     store.delete_qos(ALICE, "h15fxq")
     store.qos_list(ALICE, QosFilter())
     assert qos_reads() == 3  # a change through the store is seen at once
+
+
+def test_a_reused_job_listing_is_the_same_records_not_a_new_parse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    query = JobFilter(accounts=("research",))
+    answers = {
+        sacct_json.sacct_command(query): (0, (DATA / "sacct_jobs.json").read_text(), ""),
+        sacct_exit_codes.command(query): (0, "", ""),
+    }
+    runner = FakeRunner(answers)
+    now = [10.0]
+    commands = SlurmCommands("/etc/slurm/slurm.conf", runner=runner, base_env={"PATH": "/bin"})
+    store = SlurmAccounting(commands, "testbed", clock=lambda: now[0], freshness=1.0)
+    parses = []
+    real_parse = sacct_json.jobs_from_sacct
+    monkeypatch.setattr(
+        sacct_json, "jobs_from_sacct", lambda text: parses.append(1) or real_parse(text)
+    )
+    first, again = store.jobs(ALICE, query), store.jobs(ALICE, query)
+    assert first and len(parses) == 1 and len(runner.calls) == 2
+    # The very records: each job's rendered JSON is reused by identity (api/prerendered.py).
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    first.clear()  # a caller's list is its own
+    assert store.jobs(ALICE, query) == again
+    assert store.jobs(BOB, query) and len(parses) == 2  # another user's token: its own read
