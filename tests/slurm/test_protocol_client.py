@@ -6,6 +6,7 @@ by hand from Slurm's reply layouts; nothing of the client is mocked.
 
 from __future__ import annotations
 
+import asyncio
 import pwd
 import socket
 import struct
@@ -366,3 +367,71 @@ def test_from_conf_takes_controllers_port_and_select_type(text, controllers, sel
 def test_from_conf_without_controllers_is_refused():
     with pytest.raises(ValueError, match="SlurmctldHost"):
         ProtocolClient.from_conf(parse_text("ClusterName=x\n"))
+
+
+# --- submission on the event loop: the same exchange without a worker thread ----------
+
+SUBMITTED = reply(4004, bytes(Packer().u32(77).u32(0xFFFFFFFB).u32(0).string(None)))
+JOB = JobDescription(script="#!/bin/sh\n", name="loop", current_working_directory="/tmp")
+
+
+def submit_on_loop(client: ProtocolClient) -> SubmitReply:
+    return asyncio.run(client.submit_batch_on_loop(JOB, "tok", "root"))
+
+
+def test_on_loop_sends_the_bytes_the_blocking_path_sends(fake):
+    ctld = fake([SUBMITTED, SUBMITTED])
+    client = ProtocolClient([ctld.address], 5)
+    blocking = client.submit_batch(JOB, "tok", "root")
+    assert submit_on_loop(client) == blocking == SubmitReply(77, 0xFFFFFFFB, 0, "")
+    assert ctld.requests[0] == ctld.requests[1]
+
+
+def test_on_loop_falls_over_past_unreachable_and_standby_controllers(fake):
+    standby, active = fake([rc(Errno.IN_STANDBY_USE_BACKUP)]), fake([SUBMITTED])
+    client = ProtocolClient([closed_port(), standby.address, active.address], 5)
+    assert submit_on_loop(client).job_id == 77
+    assert (len(standby.requests), len(active.requests)) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("answers", "timeout", "errno"),
+    [
+        ([rc(2002)], 5, 2002),  # refused: the controller's own error
+        ([NO_REPLY], 5, Errno.ZERO_BYTES),  # a rejected credential
+        ([HANG], 0.2, Errno.SOCKET_TIMEOUT),
+        ([rc(0)[:-2]], 5, Errno.CONTROLLER_RECEIVE),  # cut short
+        ([rc(0)], 5, Errno.CONTROLLER_RECEIVE),  # success without a job
+    ],
+)
+def test_on_loop_failures_are_the_blocking_paths(fake, answers, timeout, errno):
+    ctld = fake(answers)
+    with pytest.raises(SlurmError) as caught:
+        submit_on_loop(ProtocolClient([ctld.address], timeout))
+    assert caught.value.errno == errno
+
+
+def test_on_loop_with_no_controller_reachable_is_controller_connect():
+    with pytest.raises(SlurmError) as caught:
+        submit_on_loop(ProtocolClient([closed_port()], 5))
+    assert caught.value.errno == Errno.CONTROLLER_CONNECT
+
+
+def test_on_loop_resolves_a_host_name_and_tries_each_address(fake):
+    ctld = fake([SUBMITTED])
+    client = ProtocolClient([("localhost", ctld.address[1])], 5)  # ::1 may come first: refused
+    assert submit_on_loop(client).job_id == 77
+
+
+def test_on_loop_sets_tcp_nodelay(fake, monkeypatch):
+    ctld = fake([SUBMITTED])
+    seen = []
+    real = transport._exchange_on_loop
+
+    async def watching(loop, sock, request):
+        seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        return await real(loop, sock, request)
+
+    monkeypatch.setattr(transport, "_exchange_on_loop", watching)
+    submit_on_loop(ProtocolClient([ctld.address], 5))
+    assert seen == [1]

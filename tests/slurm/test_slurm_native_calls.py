@@ -7,6 +7,7 @@ that no command runs for them and that the job belongs to the token's user.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pwd
 import time
@@ -57,6 +58,9 @@ class FakeClient:
         if isinstance(self.outcome, BaseException):
             raise self.outcome
         return self.outcome
+
+    async def submit_batch_on_loop(self, desc: JobDescription, token: str | None, user: str) -> Any:
+        return self.submit_batch(desc, token, user)
 
     def allocate(self, desc: JobDescription, token: str | None, user: str) -> Any:
         self.asked.append((token, user))
@@ -115,6 +119,57 @@ def test_the_controllers_refusal_is_the_answer() -> None:
     native = NativeCalls(FakeClient([True], submit=refused), ["ctl1"])  # type: ignore[arg-type]
     with pytest.raises(ControllerError):
         native.submit(ALICE, JobDescription(script=SCRIPT))
+
+
+def test_submission_on_the_event_loop_maps_outcomes_as_the_blocking_one() -> None:
+    client = FakeClient([True], submit=Reply())
+    native = NativeCalls(client, ["ctl1"])  # type: ignore[arg-type]
+    result = asyncio.run(native.submit_on_loop(ALICE, JobDescription(script=SCRIPT)))
+    assert result is not None and result.job_id == 42
+    client.outcome = SlurmError(Errno.NOT_SUPPORTED, "distribution", "slurmctld")
+    assert asyncio.run(native.submit_on_loop(ALICE, JobDescription(script=SCRIPT))) is None
+    client.outcome = ControllerError(int(Errno.NOT_SUPPORTED))
+    with pytest.raises(ControllerError):
+        asyncio.run(native.submit_on_loop(ALICE, JobDescription(script=SCRIPT)))
+
+
+def on_loop_cluster(client: FakeClient) -> SlurmCluster:
+    answers = {("scontrol", "ping"): PING, ("scontrol", "show", "config"): (0, CONFIG, "")}
+    commands = SlurmCommands("/c", runner=FakeRunner(answers), base_env={})
+    native = NativeCalls(client, ["ctl1"])  # type: ignore[arg-type]
+    return SlurmCluster.connect_with(commands, native=native, freshness=60.0)
+
+
+@pytest.mark.parametrize(
+    ("identity", "jobs"),
+    [
+        (LOCAL_SELF, [JobDescription(script=SCRIPT)]),  # no token: sbatch, on the pool
+        (ALICE, [JobDescription(script=SCRIPT)] * 2),  # a het job
+        (ALICE, [JobDescription()]),  # no script: submit_job's own error
+        (ALICE, []),
+    ],
+)
+def test_submission_on_the_loop_applies_only_to_one_scripted_job_with_a_token(
+    identity, jobs
+) -> None:
+    client = FakeClient([True], submit=Reply())
+    assert asyncio.run(on_loop_cluster(client).submit_job_on_loop(identity, jobs)) is None
+    assert client.asked == []
+
+
+def test_submission_on_the_loop_drops_reused_reads_and_notes_an_unreachable_controller() -> None:
+    client = FakeClient([True], submit=Reply())
+    cluster = on_loop_cluster(client)
+    reads = []
+    cluster._reads.read("k", lambda: reads.append(1) or 1)
+    result = asyncio.run(cluster.submit_job_on_loop(ALICE, [JobDescription(script=SCRIPT)]))
+    assert result is not None and result.job_id == 42
+    cluster._reads.read("k", lambda: reads.append(1) or 1)
+    assert reads == [1, 1]  # the submission made the next read ask again
+    client.outcome = SlurmError(Errno.CONTROLLER_CONNECT, "refused", "slurmctld")
+    with pytest.raises(SlurmError):
+        asyncio.run(cluster.submit_job_on_loop(ALICE, [JobDescription(script=SCRIPT)]))
+    assert cluster._healthy is False
 
 
 # ----------------------------------------------------------- allocation

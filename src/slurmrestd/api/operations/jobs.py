@@ -8,6 +8,7 @@ must be plain numbers, submit errors in {error_code, error} objects).
 from __future__ import annotations
 
 import signal as signals
+from collections.abc import Sequence
 from operator import attrgetter
 from types import ModuleType
 from typing import Any
@@ -36,6 +37,7 @@ from slurmrestd.api.versions.v0_0_46 import job_desc as job_desc_46
 from slurmrestd.api.versions.v0_0_46 import jobs as jobs_46
 from slurmrestd.cluster.errors import Errno, SlurmError, error_text
 from slurmrestd.model.job import Job, JobSnapshot, leading_job_id
+from slurmrestd.model.job_desc import JobDescription, SubmitResult
 
 # Per API number: (record shapes, request parsers). Versions missing here answer 501.
 _SHAPES: dict[int, tuple[ModuleType, ModuleType]] = {
@@ -126,6 +128,17 @@ def _body(call: OperationCall) -> Any:
     return call.query_as_sent() if call.api_number == _LEGACY else dict(call.query)
 
 
+async def _submitted(call: OperationCall, descriptions: Sequence[JobDescription]) -> SubmitResult:
+    """The backend's submission: on the event loop when the backend offers that
+    (`submit_job_on_loop`, returning None where it does not apply), else on the pool."""
+    on_loop = getattr(call.cluster, "submit_job_on_loop", None)
+    if on_loop is not None:
+        result: SubmitResult | None = await on_loop(call.identity, descriptions)
+        if result is not None:
+            return result
+    return await call.run_blocking(call.cluster.submit_job, call.identity, descriptions)
+
+
 async def post_job_submit(call: OperationCall) -> dict[str, Any] | None:
     _, parser = _shapes(call)
     try:
@@ -135,9 +148,7 @@ async def post_job_submit(call: OperationCall) -> dict[str, Any] | None:
         return None
     call.envelope.warnings.extend(parsed.warnings)
     try:
-        result = await call.run_blocking(
-            call.cluster.submit_job, call.identity, parsed.descriptions
-        )
+        result = await _submitted(call, parsed.descriptions)
     except SlurmError as exc:
         if call.api_number == _LEGACY:
             _legacy_error(call, exc)

@@ -82,13 +82,21 @@ class NativeCalls:
         """
         try:
             reply = self.client.submit_batch(desc, identity.token, identity.user_name)
-        except ControllerError:
-            raise
         except SlurmError as exc:
-            if exc.errno == Errno.NOT_SUPPORTED:
-                log.debug("submission falls back to sbatch: %s", exc.description)
-                return None
-            raise
+            return _unless_inexpressible(exc, "sbatch")
+        return reply.to_result()
+
+    async def submit_on_loop(self, identity: Identity, desc: JobDescription) -> SubmitResult | None:
+        """submit, its exchange on the running event loop instead of a worker thread.
+
+        Raises:
+            SlurmError: as submit.
+        """
+        user = identity.user_name
+        try:
+            reply = await self.client.submit_batch_on_loop(desc, identity.token, user)
+        except SlurmError as exc:
+            return _unless_inexpressible(exc, "sbatch")
         return reply.to_result()
 
     def allocate(self, identity: Identity, desc: JobDescription) -> SubmitResult | None:
@@ -104,9 +112,18 @@ class NativeCalls:
         except ControllerError as exc:
             raise SlurmError(exc.errno, exc.description, salloc_args.SOURCE) from None
         except SlurmError as exc:
-            if exc.errno == Errno.NOT_SUPPORTED:
-                log.debug("allocation falls back to salloc: %s", exc.description)
-                return None
-            raise
+            return _unless_inexpressible(exc, "salloc")
         log.debug("allocation %s: nodes %s", reply.job_id, reply.node_list or "pending")
         return reply.to_result()
+
+
+def _unless_inexpressible(exc: SlurmError, fallback: str) -> None:
+    """None when the client could not express the job (`fallback` is asked instead).
+
+    Raises:
+        SlurmError: `exc` itself otherwise (a refusal, an unreachable controller).
+    """
+    if isinstance(exc, ControllerError) or exc.errno != Errno.NOT_SUPPORTED:
+        raise exc
+    log.debug("falls back to %s: %s", fallback, exc.description)
+    return None

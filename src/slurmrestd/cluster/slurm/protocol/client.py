@@ -4,7 +4,8 @@ Each call builds one request (header, auth/jwt credential, body), tries the
 controllers in slurm.conf order until one accepts the connection, and reads
 one reply. As Slurm's clients do, a controller that cannot be reached, or that
 answers it is a standby (IN_STANDBY_MODE / IN_STANDBY_USE_BACKUP), passes the
-call to the next one. Blocking: the backend calls it from worker threads.
+call to the next one. Blocking: the backend calls it from worker threads;
+submission also has an event-loop variant (submit_batch_on_loop).
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ class ProtocolClient:
                 slurmctld closes without answering) or a non-zero return code.
         """
         started = time.perf_counter()
-        reply = self._call(MessageType.REQUEST_PING, b"", JwtCredential(token, user))
+        reply = self._call(self._request(MessageType.REQUEST_PING, b"", JwtCredential(token, user)))
         self._return_code(reply, accept_zero=True)
         return time.perf_counter() - started
 
@@ -188,7 +189,8 @@ class ProtocolClient:
                 (ControllerError) or a reply that cannot be read.
         """
         body = pack_fields(self.protocol.license_request, {})
-        reply = self._call(MessageType.REQUEST_LICENSE_INFO, body, JwtCredential(token, user))
+        credential = JwtCredential(token, user)
+        reply = self._call(self._request(MessageType.REQUEST_LICENSE_INFO, body, credential))
         if reply.msg_type != MessageType.RESPONSE_LICENSE_INFO:
             self._return_code(reply, accept_zero=False)
         try:
@@ -206,8 +208,28 @@ class ProtocolClient:
                 controller refused it (ControllerError: its error number and
                 Slurm's text), or it could not be reached.
         """
+        request = self._submit_request(job, token, user)
+        return self._submit_reply(self._call(request))
+
+    async def submit_batch_on_loop(
+        self, job: JobDescription | Mapping[str, Any], token: str | None, user: str
+    ) -> SubmitReply:
+        """submit_batch without blocking: the exchange runs on the event loop.
+
+        Raises:
+            SlurmError: as submit_batch.
+        """
+        request = self._submit_request(job, token, user)
+        return self._submit_reply(await self._call_on_loop(request))
+
+    def _submit_request(
+        self, job: JobDescription | Mapping[str, Any], token: str | None, user: str
+    ) -> bytes:
         body = pack_fields(self.protocol.job_desc, self._job_values(job, user))
-        reply = self._call(MessageType.REQUEST_SUBMIT_BATCH_JOB, body, JwtCredential(token, user))
+        credential = JwtCredential(token, user)
+        return self._request(MessageType.REQUEST_SUBMIT_BATCH_JOB, body, credential)
+
+    def _submit_reply(self, reply: _Reply) -> SubmitReply:
         if reply.msg_type != MessageType.RESPONSE_SUBMIT_BATCH_JOB:
             self._return_code(reply, accept_zero=False)
         fields = _read(self.protocol.submit_response, reply.body)
@@ -236,9 +258,8 @@ class ProtocolClient:
         values.setdefault("alloc_node", _short_hostname())
         values.setdefault("alloc_sid", os.getsid(0))
         body = pack_fields(self.protocol.job_desc, values)
-        reply = self._call(
-            MessageType.REQUEST_RESOURCE_ALLOCATION, body, JwtCredential(token, user)
-        )
+        credential = JwtCredential(token, user)
+        reply = self._call(self._request(MessageType.REQUEST_RESOURCE_ALLOCATION, body, credential))
         if reply.msg_type != MessageType.RESPONSE_RESOURCE_ALLOCATION:
             self._return_code(reply, accept_zero=False)
         fields = _read(self.protocol.allocation_response, reply.body)
@@ -267,9 +288,11 @@ class ProtocolClient:
 
     # -- one exchange -------------------------------------------------------
 
-    def _call(self, msg_type: int, body: bytes, credential: JwtCredential) -> _Reply:
+    def _request(self, msg_type: int, body: bytes, credential: JwtCredential) -> bytes:
         header = Header(version=self.protocol.number, msg_type=msg_type, body_length=len(body))
-        request = frame(pack_header(header), credential.pack(), body)
+        return frame(pack_header(header), credential.pack(), body)
+
+    def _call(self, request: bytes) -> _Reply:
         last: SlurmError | None = None
         for address in self.controllers:
             try:
@@ -279,14 +302,33 @@ class ProtocolClient:
                 continue
             with sock:
                 reply = _parse(transport.exchange(sock, request))
-            if reply.msg_type == MessageType.RESPONSE_SLURM_RC:
-                code = _peek_return_code(self.protocol, reply)
-                if code in _STANDBY:
-                    last = ControllerError(code)
-                    continue
-            return reply
+            if not self._passes_on(reply):
+                return reply
+            last = ControllerError(_peek_return_code(self.protocol, reply))
         assert last is not None
         raise last
+
+    async def _call_on_loop(self, request: bytes) -> _Reply:
+        """_call, each exchange on the running event loop (transport.exchange_on_loop)."""
+        last: SlurmError | None = None
+        for address in self.controllers:
+            try:
+                data = await transport.exchange_on_loop(address, request, self.timeout)
+            except transport.Unreachable as exc:
+                last = exc
+                continue
+            reply = _parse(data)
+            if not self._passes_on(reply):
+                return reply
+            last = ControllerError(_peek_return_code(self.protocol, reply))
+        assert last is not None
+        raise last
+
+    def _passes_on(self, reply: _Reply) -> bool:
+        """Whether a controller answered that it is a standby: ask the next one."""
+        if reply.msg_type != MessageType.RESPONSE_SLURM_RC:
+            return False
+        return _peek_return_code(self.protocol, reply) in _STANDBY
 
     def _return_code(self, reply: _Reply, *, accept_zero: bool) -> None:
         """Check an RC reply: raise for a non-zero code (or for zero where a result was due)."""

