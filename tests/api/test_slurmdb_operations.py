@@ -634,3 +634,18 @@ def test_wckeys_by_name_in_22_05_and_by_id_in_v0_0_46(app, store):
     assert [w["name"] for w in doc["wckeys"]] == ["p2"]
     _, doc = call(app, "DELETE", "/slurmdb/v0.0.46/wckey/1")
     assert doc["deleted_wckeys"] == ["C = testbed W = p1 U = alice"]
+
+
+def test_a_deleted_wckey_a_job_was_charged_to_stays_listed_in_22_05(app, store, jobs):
+    # As slurmdbd: charged wckeys are only marked deleted; 22.05 lists them, by name too.
+    store.add_wckeys(ROOT, [WCKey("used", "alice"), WCKey("idle", "alice")])
+    jobs.records = [AccountingJob(1, user="alice", account="research", wckey="used", end=5)]
+    for name in ("used", "idle"):
+        assert call(app, "DELETE", f"/slurmdb/v0.0.38/wckey/{name}")[0] == 200
+    _, doc = call(app, "GET", "/slurmdb/v0.0.38/wckey/used")
+    # alice's first wckey became her default, and a deleted default keeps its mark.
+    assert [(w["name"], w["flags"]) for w in doc["wckeys"]] == [("used", ["DELETED", "DEFAULT"])]
+    status, doc = call(app, "GET", "/slurmdb/v0.0.38/wckey/idle")
+    assert (status, doc["wckeys"]) == (500, [])  # never charged: gone for good
+    _, doc = call(app, "GET", "/slurmdb/v0.0.46/wckeys")
+    assert doc["wckeys"] == []  # newer versions only with with_deleted

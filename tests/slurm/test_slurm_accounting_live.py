@@ -36,6 +36,7 @@ from slurmrestd.model.accounting import QOS, Account, Association, Tres, User, W
 pytestmark = pytest.mark.slurm
 
 TAG = f"h15-{os.getpid()}"
+H36 = f"h36-{os.getpid()}"  # the default wckey case's records
 FINISHED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL"}
 
 
@@ -158,6 +159,23 @@ def test_account_user_association_qos_wckey_round_trip(
         assert store.delete_account(root, account) == [account]
         assert store.delete_account(root, account) == []
         assert store.account(root, account) is None
+
+
+def test_a_wckey_marked_default_becomes_the_users_default_wckey(
+    store: SlurmAccounting, root: Identity, slurm_testbed: Testbed
+) -> None:
+    user, first, second = f"{H36}-u", f"{H36}-w1", f"{H36}-w2"
+    show_default = ["sacctmgr", "-n", "-P", "show", "user", user, "format=DefaultWCKey"]
+    try:
+        slurm_testbed.run(["sacctmgr", "-i", "add", "user", f"name={user}", "account=ops"])
+        store.add_wckeys(root, [WCKey(first, user, "testbed")])  # a first key is the default
+        assert slurm_testbed.run(show_default).stdout.strip() == first
+        store.add_wckeys(root, [WCKey(second, user, "testbed", is_default=True)])
+        assert slurm_testbed.run(show_default).stdout.strip() == second
+        marks = {w.name: w.is_default for w in store.wckeys(root, WCKeyFilter(users=(user,)))}
+        assert marks == {first: False, second: True}
+    finally:
+        slurm_testbed.run(["sacctmgr", "-i", "delete", "user", f"name={user}"], check=False)
 
 
 def sbatch(bed: Testbed, *options: str) -> int:

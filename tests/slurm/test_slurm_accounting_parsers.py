@@ -106,6 +106,33 @@ def test_wckeys_parse_to_22_05s_answer_with_the_users_default_marked() -> None:
     assert not plain.is_default
 
 
+def test_wckeys_only_the_withdeleted_listing_holds_are_deleted() -> None:
+    live = "7|w-b|testbed|u\n5|w-a|testbed|u\n"
+    every = "5|w-a|testbed|u\n6|w-gone|testbed|u\n7|w-b|testbed|u\n"
+    found = st.parse_wckeys(live, {"u": "w-a"}, every)
+    assert [(w.id, w.flags, w.is_default) for w in found] == [
+        (5, (), True),
+        (6, ("DELETED",), False),
+        (7, (), False),
+    ]
+    # As 22.05 renders a deleted wckey (and a live default beside it).
+    assert [wckeys_38.render_wckey(w)["flags"] for w in found] == [["DEFAULT"], ["DELETED"], []]
+    # A deleted key named like the user's default is not it: DefaultWCKey names a live one.
+    [gone] = st.parse_wckeys("", {"u": "w-gone"}, "6|w-gone|testbed|u\n")
+    assert (gone.flags, gone.is_default) == (("DELETED",), False)
+    # Without the second listing nothing is taken for deleted.
+    assert [w.flags for w in st.parse_wckeys(live, {})] == [(), ()]
+
+
+def test_a_cluster_without_flags_has_none() -> None:
+    listing = (
+        "testbed|127.0.0.1|16817|9728|MultipleSlurmd|node[1-4]|109|cpu=8\n"
+        "other|||0|None||0|\n"  # what sacctmgr 22.05 prints for a cluster just added
+    )
+    found = {c.name: c.flags for c in st.parse_clusters(listing, TABLE)}
+    assert found == {"testbed": ("MULTIPLE_SLURMD",), "other": ()}
+
+
 def test_inherited_coordinators_are_told_from_direct_ones() -> None:
     users = {u.name: u for u in people.parse_users(text("sacctmgr_user.txt"), PARENTS)}
     # alice was made coordinator of h15fx (which covers its child h15fxsub).

@@ -14,7 +14,6 @@ from slurmrestd.auth.base import Identity
 from slurmrestd.cluster.accounting import (
     AccountFilter,
     AssocFilter,
-    ClusterFilter,
     InstanceFilter,
     JobChanges,
     JobFilter,
@@ -33,7 +32,7 @@ from slurmrestd.cluster.slurm.accounting import (
     SlurmAccounting,
 )
 from slurmrestd.cluster.slurm.commands import SlurmCommands
-from slurmrestd.model.accounting import Account, Association, Coordinator, Tres, User
+from slurmrestd.model.accounting import Account, Association, Coordinator, Tres, User, WCKey
 
 DATA = Path(__file__).parent / "data"
 ALICE = Identity("alice", 1001, 1001, "rest_auth/jwt", token="alice-token")
@@ -211,15 +210,44 @@ def test_an_association_comment_is_refused_not_dropped() -> None:
     assert argvs(runner)[-1][:5] == ("sacctmgr", "-i", "add", "user", "carol")
 
 
-def test_a_cluster_without_flags_has_none() -> None:
-    show = st.show_command("cluster", st.CLUSTER_FIELDS)
-    listing = (
-        "testbed|127.0.0.1|16817|9728|MultipleSlurmd|node[1-4]|109|cpu=8\n"
-        "other|||0|None||0|\n"  # what sacctmgr 22.05 prints for a cluster just added
+SHOW_WCKEYS = st.show_command("wckey", st.WCKEY_FIELDS, "users=u")
+SHOW_ALL_WCKEYS = st.show_command("wckey", st.WCKEY_FIELDS, "users=u", "withdeleted")
+
+
+def test_deleted_wckeys_are_told_from_a_second_listing_with_the_deleted_ones() -> None:
+    answers = {
+        SHOW_WCKEYS: (0, "5|w-a|testbed|u\n", ""),
+        SHOW_ALL_WCKEYS: (0, "5|w-a|testbed|u\n6|w-gone|testbed|u\n", ""),
+        people.SHOW_DEFAULT_WCKEYS: (0, "u|w-a\n", ""),
+    }
+    store, runner = store_with(answers)
+    found = store.wckeys(ALICE, WCKeyFilter(users=("u",), with_deleted=True))
+    assert [(w.name, w.flags, w.is_default) for w in found] == [
+        ("w-a", (), True),
+        ("w-gone", ("DELETED",), False),
+    ]
+    assert sorted(argvs(runner)) == sorted(
+        [SHOW_WCKEYS, SHOW_ALL_WCKEYS, people.SHOW_DEFAULT_WCKEYS]
     )
-    store, _ = store_with({SHOW_TRES: tres(), show: (0, listing, "")})
-    found = {c.name: c.flags for c in store.clusters(ALICE, ClusterFilter())}
-    assert found == {"testbed": ("MULTIPLE_SLURMD",), "other": ()}
+    # Without deleted ones asked for, the live listing alone.
+    store, runner = store_with(answers)
+    assert [w.name for w in store.wckeys(ALICE, WCKeyFilter(users=("u",)))] == ["w-a"]
+    assert SHOW_ALL_WCKEYS not in argvs(runner)
+
+
+def test_a_wckey_marked_default_becomes_its_users_default() -> None:
+    store, runner = store_with({})
+    store.add_wckeys(ALICE, [WCKey("w-a", "u"), WCKey("w-b", "u", "other", is_default=True)])
+    add = ("sacctmgr", "-i", "add", "user", "u")
+    assert argvs(runner) == [
+        (*add, "WCKeys=w-a", "Clusters=testbed"),
+        (*add, "WCKeys=w-b", "Clusters=other"),
+        (
+            *("sacctmgr", "-i", "modify", "user", "where", "Names=u", "Clusters=other"),
+            *("set", "DefaultWCKey=w-b"),
+        ),
+    ]
+    assert runner.last_env["SLURM_JWT"] == "alice-token"
 
 
 def test_tres_definitions_are_reused_for_a_while_but_listed_afresh() -> None:

@@ -35,6 +35,7 @@ pytestmark = pytest.mark.slurm
 
 PEER = PeerInfo(TransportKind.TCP, "127.0.0.1", PeerCredentials(os.getpid(), 0, 0))
 TAG = f"h32-{os.getpid()}"
+H36 = f"h36-{os.getpid()}"  # the deleted wckey case's records
 
 
 class TokenAuth:
@@ -136,6 +137,42 @@ def test_wckeys_are_the_c_daemons_answer(
     _, body = ours(app, "/slurmdb/v0.0.38/wckeys", root_token, "root")
     tagged = {w["name"]: w["flags"] for w in body["wckeys"] if w["user"] == wckey_user}
     assert tagged == {f"{TAG}-a": ["DEFAULT"], f"{TAG}-b": []}
+
+
+@pytest.fixture
+def deleted_wckey(slurm_testbed: Testbed) -> Iterator[tuple[str, str]]:
+    """(kept, deleted): two wckeys of a tagged user, the first one since removed.
+
+    slurmdbd keeps a removed wckey (listed with DELETED) only once a job was charged
+    to it or after a day; this testbed has TrackWCKey=No, so it drops it outright:
+    what is compared here is that both daemons ask alike and agree on the result.
+    The DELETED rendering itself is checked over a fake runner and the embedded store.
+    """
+    user, kept, gone = f"{H36}-u", f"{H36}-kept", f"{H36}-gone"
+    add = ["sacctmgr", "-i", "add", "user", f"name={user}", "account=ops"]
+    slurm_testbed.run([*add, f"wckeys={gone},{kept}"])
+    try:
+        slurm_testbed.run(["sacctmgr", "-i", "delete", "user", f"name={user}", f"wckeys={gone}"])
+        yield kept, gone
+    finally:
+        slurm_testbed.run(["sacctmgr", "-i", "delete", "user", f"name={user}"], check=False)
+
+
+def test_a_deleted_wckey_reads_as_the_c_daemon_reads_it(
+    app: RestApp, slurm_testbed: Testbed, root_token: str, deleted_wckey: tuple[str, str]
+) -> None:
+    kept, gone = deleted_wckey
+    for path in ("wckeys", f"wckey/{kept}", f"wckey/{gone}"):
+        url = f"/slurmdb/v0.0.38/{path}"
+        for _ in range(3):  # another session may add or remove wckeys between the reads
+            ours_answer, c_answer = both(app, slurm_testbed, url, root_token)
+            if ours_answer == c_answer:
+                break
+        assert ours_answer == c_answer, path
+    # The removed key was the default; slurmdbd hands that on to no other key.
+    _, body = ours(app, "/slurmdb/v0.0.38/wckeys", root_token, "root")
+    tagged = {w["name"]: w["flags"] for w in body["wckeys"] if w["user"] == f"{H36}-u"}
+    assert tagged == {kept: []}
 
 
 def test_diag_reports_the_same_counters(

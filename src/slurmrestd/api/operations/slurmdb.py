@@ -352,7 +352,8 @@ async def get_wckeys(call: OperationCall) -> dict[str, Any]:
 async def get_wckey(call: OperationCall) -> dict[str, Any]:
     requests.Query(call.query, (), WCKEYS.source)
     _api(call)
-    query, store = _wckey_by_param(call), _store(call)
+    # 22.05 lists a deleted wckey too (asked by name); v0.0.46 takes an id.
+    query, store = requests.one_wckey_filter(_param(call), _api(call)), _store(call)
     return await _answer(call, WCKEYS, lambda: store.wckeys(call.identity, query))
 
 

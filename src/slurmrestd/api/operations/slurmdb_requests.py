@@ -565,6 +565,10 @@ _WCKEY_KEYS = {
 }  # fmt: skip
 
 
+# 22.05 lists deleted wckeys too, always (its wckey condition sets with_deleted).
+_WCKEYS_WITH_DELETED = {38: True, 46: False}
+
+
 def wckey_filter(values: Mapping[str, Any], api: int, source: str) -> WCKeyFilter:
     query = Query(values, _WCKEY_KEYS[api], source)
     return WCKeyFilter(
@@ -573,8 +577,15 @@ def wckey_filter(values: Mapping[str, Any], api: int, source: str) -> WCKeyFilte
         users=query.strings("user"),
         clusters=query.strings("cluster"),
         only_defaults=query.flag("only_defaults"),
-        with_deleted=query.flag("with_deleted"),
+        with_deleted=_WCKEYS_WITH_DELETED[api] or query.flag("with_deleted"),
     )
+
+
+def one_wckey_filter(value: str, api: int) -> WCKeyFilter:
+    """GET /wckey/{value}: dbv0.0.38 names a wckey (deleted ones too), v0.0.46 gives its id."""
+    if api != 38 and value.isascii() and value.isdigit():
+        return WCKeyFilter(ids=(int(value),))
+    return WCKeyFilter(names=(value,), with_deleted=_WCKEYS_WITH_DELETED[api])
 
 
 _CLUSTER_KEYS = (

@@ -15,7 +15,6 @@ comment, derived exit code and wckey.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -303,14 +302,19 @@ class SlurmAccounting:
             *st.condition("ids", query.ids),
             *st.condition("users", query.users),
             *st.condition("clusters", query.clusters),
-            *(["withdeleted"] if query.with_deleted else []),
         ]
         argv = st.show_command("wckey", st.WCKEY_FIELDS, *conditions)
-        text, defaults = _together(
+        reads: list[Callable[[], Any]] = [
             lambda: self._text(identity, argv),
             lambda: self._read(identity, people.SHOW_DEFAULT_WCKEYS, people.parse_default_wckeys),
-        )
-        found = st.parse_wckeys(text, defaults)
+        ]
+        if query.with_deleted:
+            # sacctmgr cannot say which records are deleted: the live listing beside
+            # this one tells them apart.
+            every = st.show_command("wckey", st.WCKEY_FIELDS, *conditions, "withdeleted")
+            reads.append(lambda: self._text(identity, every))
+        text, defaults, *with_deleted = _together(*reads)
+        found = st.parse_wckeys(text, defaults, *with_deleted)
         return [w for w in found if w.is_default] if query.only_defaults else found
 
     def add_wckeys(self, identity: Identity, wckeys: Sequence[WCKey]) -> None:
@@ -330,15 +334,9 @@ class SlurmAccounting:
         table, text = _together(
             lambda: self.tres_table(identity), lambda: self._text(identity, argv)
         )
-        # sacctmgr prints "None" for a cluster without flags, which st.parse_clusters
-        # keeps as a flag; it is none at all (v0.0.46's enum has no NONE).
-        found = [
-            dataclasses.replace(c, flags=tuple(f for f in c.flags if f != "NONE"))
-            for c in st.parse_clusters(text, table)
-        ]
         return [
             c
-            for c in found
+            for c in st.parse_clusters(text, table)
             if (not query.flags or set(query.flags) & set(c.flags))
             and _keep(query.rpc_versions, c.rpc_version)
         ]

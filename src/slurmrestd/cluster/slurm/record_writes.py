@@ -3,7 +3,8 @@
 As accounting_writes.py: "add or modify" decided on what exists, read as the
 caller. 22.05 specifics: TRES cannot be added with sacctmgr (NOT_IMPLEMENTED
 for new ones, known ones are left alone), wckeys are added and removed with
-`add/delete user ... WCKeys=` (there is no wckey entity to add or delete),
+`add/delete user ... WCKeys=` (there is no wckey entity to add or delete) and
+made a user's default with `modify user ... set DefaultWCKey=`,
 a new cluster is registered by name only, and of a job record only the
 comment, the derived exit code (a raw wait status, as sacctmgr takes it) and
 the wckey can be changed.
@@ -91,6 +92,8 @@ class RecordWriter(SacctmgrRunner):
     # ------------------------------------------------------------------ wckeys, clusters
 
     def add_wckeys(self, identity: Identity, wckeys: Sequence[WCKey]) -> None:
+        """Each key added to its user; one marked default (22.05's DEFAULT flag) becomes
+        the user's default wckey on its cluster, as slurmdbd's is_def does."""
         source = "slurmdb_wckeys_add"
         for key in wckeys:
             if not key.name or not key.user:
@@ -98,6 +101,10 @@ class RecordWriter(SacctmgrRunner):
             cluster = key.cluster or self._local
             argv = command("add", "user", key.user, f"WCKeys={key.name}", f"Clusters={cluster}")
             self._run(identity, argv, source)
+            if key.is_default:
+                where = ("where", f"Names={key.user}", f"Clusters={cluster}")
+                argv = command("modify", "user", *where, "set", f"DefaultWCKey={key.name}")
+                self._run(identity, argv, source)
 
     def delete_wckeys(self, identity: Identity, query: WCKeyFilter) -> list[str]:
         removed: list[str] = []

@@ -23,6 +23,7 @@ from slurmrestd.cluster.slurm.textfields import duration_seconds
 from slurmrestd.model.accounting import Cluster, Tres, WCKey
 
 SEPARATOR = "|"
+DELETED = "DELETED"  # the stored flag of a removed record slurmdbd still keeps
 
 # Memory-like TRES counts are MiB; sacctmgr prints them with the largest exact unit.
 _UNIT_MIB = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024**2, "P": 1024**3, "E": 1024**4}
@@ -180,17 +181,25 @@ CLUSTER_FIELDS = (
 )
 
 
+# What sacctmgr prints in the Flags column of a cluster without flags.
+_NO_CLUSTER_FLAGS = "None"
+
+
 def parse_clusters(output: str, table: TresTable) -> list[Cluster]:
-    """Clusters from `show cluster format=CLUSTER_FIELDS`."""
+    """Clusters from `show cluster format=CLUSTER_FIELDS`.
+
+    A Flags column of "None" means no flags at all (v0.0.46's enum has no NONE).
+    """
     out = []
     for row in rows(output, CLUSTER_FIELDS, "slurmdb_clusters_get"):
         plugin = integer(row["PluginIDSelect"])
+        flags = [f for f in names(row["Flags"]) if f != _NO_CLUSTER_FLAGS]
         out.append(
             Cluster(
                 name=row["Cluster"],
                 controller_host=text(row["ControlHost"]),
                 controller_port=integer(row["ControlPort"]),
-                flags=tuple(camel_to_upper(f) for f in names(row["Flags"])),
+                flags=tuple(camel_to_upper(f) for f in flags),
                 nodes=text(row["ClusterNodes"]),
                 select_plugin=SELECT_PLUGINS.get(plugin) if plugin else None,
                 rpc_version=integer(row["RPC"]),
@@ -203,23 +212,37 @@ def parse_clusters(output: str, table: TresTable) -> list[Cluster]:
 WCKEY_FIELDS = ("ID", "WCKey", "Cluster", "User")
 
 
-def parse_wckeys(output: str, defaults: Mapping[str, str] | None = None) -> list[WCKey]:
+def parse_wckeys(
+    output: str,
+    defaults: Mapping[str, str] | None = None,
+    with_deleted: str | None = None,
+) -> list[WCKey]:
     """WCKeys from `show wckey format=WCKEY_FIELDS`, in id order.
 
     `defaults` (user -> default wckey name, see sacctmgr_people.parse_default_wckeys)
     marks the defaults: `show wckey` cannot print slurmdbd's is_def itself.
+    `with_deleted` is the same listing run with `withdeleted`: sacctmgr has no
+    column saying a record is deleted, so the ones only that listing holds are.
+    They are never marked default: a user's DefaultWCKey names a live wckey, and
+    the is_def slurmdbd leaves on a deleted one (22.05 shows "DEFAULT" for it) is
+    nowhere in sacctmgr's output.
     """
     defaults = defaults or {}
+    live = rows(output, WCKEY_FIELDS, "slurmdb_wckeys_get")
+    live_ids = {row["ID"] for row in live}
+    every = live if with_deleted is None else rows(with_deleted, WCKEY_FIELDS, "slurmdb_wckeys_get")
     found = []
-    for row in rows(output, WCKEY_FIELDS, "slurmdb_wckeys_get"):
+    for row in every:
         user = text(row["User"])
-        is_default = user is not None and defaults.get(user) == row["WCKey"]
+        deleted = row["ID"] not in live_ids
+        is_default = not deleted and user is not None and defaults.get(user) == row["WCKey"]
         found.append(
             WCKey(
                 row["WCKey"],
                 user,
                 text(row["Cluster"]),
                 integer(row["ID"]),
+                flags=(DELETED,) if deleted else (),
                 is_default=is_default,
             )
         )

@@ -309,7 +309,9 @@ class SqliteAccounting:
 
     def delete_wckeys(self, identity: Identity, query: WCKeyFilter) -> list[str]:
         with self._writing("DBD_REMOVE_WCKEYS", identity, "slurmdb_wckeys_remove") as conn:
-            return wckeys.remove(conn, wckeys.load(conn, query))
+            # As slurmdbd: a wckey a job was charged to is only marked deleted.
+            charged = {(j.wckey, j.user) for j in self._job_source() if j.wckey}
+            return wckeys.remove(conn, wckeys.load(conn, query), charged=charged)
 
     # Clusters and instances
 

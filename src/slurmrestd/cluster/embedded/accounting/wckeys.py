@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Set as AbstractSet
 
 from slurmrestd.cluster.accounting import WCKeyFilter
 from slurmrestd.cluster.embedded.accounting.associations import DELETED
@@ -73,7 +74,21 @@ def upsert(conn: sqlite3.Connection, wckey: WCKey, local_cluster: str, *, defaul
         )
 
 
-def remove(conn: sqlite3.Connection, doomed: list[WCKey]) -> list[str]:
+def remove(
+    conn: sqlite3.Connection,
+    doomed: list[WCKey],
+    charged: AbstractSet[tuple[str, str | None]] = frozenset(),
+) -> list[str]:
+    """Remove the keys as slurmdbd does; `charged`: (wckey, user) of the jobs on record.
+
+    slurmdbd purges a key no job was charged to (22.05 then lists nothing, as the
+    testbed shows) and only marks the others deleted, which 22.05's GET /wckeys
+    lists with "DELETED". A marked default keeps its is_def: ["DELETED", "DEFAULT"].
+    (slurmdbd also keeps any key older than a day; this table has no creation time.)
+    """
     for wckey in doomed:
-        conn.execute("UPDATE wckeys SET deleted=1, is_default=0 WHERE id=?", (wckey.id,))
+        if (wckey.name, wckey.user) in charged:
+            conn.execute("UPDATE wckeys SET deleted=1 WHERE id=?", (wckey.id,))
+        else:
+            conn.execute("DELETE FROM wckeys WHERE id=?", (wckey.id,))
     return [f"C = {w.cluster} W = {w.name} U = {w.user}" for w in doomed]
