@@ -42,15 +42,8 @@ TAG = f"h33-{os.getpid()}"
 # Known deviations: bad_bodies_2205.DEVIATIONS (both backends) and the slurm backend's
 # own below; expected exactly (strict xfail), anything else fails.
 
-# An update that sets nothing, for a job that does not exist: 22.05 sent it all the same
-# and reported 2017; ours (slurm backend) runs no command, so nothing is reported.
-EMPTY_UPDATES = r'object|empty body|\*/\*|name=5|name="x"|name=null|name: 5 \(yaml\)'
-SLURM_BACKEND = {
-    ("update-unknown", EMPTY_UPDATES): (
-        "fix in cluster/slurm/cluster.py update_job: a change that sets nothing must still "
-        "reach slurmctld (2017 for an unknown job, as the embedded backend answers)"
-    ),
-}
+# None left: an update that sets nothing reaches slurmctld too (job_control.NO_CHANGE).
+SLURM_BACKEND: dict[tuple[str, str], str] = {}
 
 
 def _deviations(case: Case) -> list[str]:

@@ -89,6 +89,9 @@ def test_unset_fields_are_left_to_the_layout_defaults():
         ({**EVERY_DEFAULT_GIVEN, "cpus_per_task": 1}, 0x8000),
         ({**EVERY_DEFAULT_GIVEN, "extra": {"spread_job": True, "use_minimum_nodes": True}}, 0x300),
         ({**EVERY_DEFAULT_GIVEN, "extra": {"kill_on_invalid_dependency": True}}, 0x1),
+        # An explicit false says so (NO_KILL_INV_DEP); false spread_job is just unset.
+        ({**EVERY_DEFAULT_GIVEN, "extra": {"kill_on_invalid_dependency": False}}, 0x2),
+        ({**EVERY_DEFAULT_GIVEN, "extra": {"spread_job": False}}, 0),
     ],
 )
 def test_bitflags_say_what_was_asked_and_what_was_left_to_slurm(fields, flags):

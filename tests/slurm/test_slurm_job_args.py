@@ -102,6 +102,11 @@ def test_requests_sbatch_cannot_make_are_refused_by_name(desc: JobDescription, n
     assert named in info.value.description
 
 
+def test_a_zero_begin_or_deadline_is_no_option() -> None:
+    # 0 is Slurm's "unset": not --begin=1970-01-01.
+    assert sb.component_options(JobDescription(begin_time=0, deadline=0), None) == []
+
+
 def test_het_job_components_and_script_arguments() -> None:
     first = JobDescription(tasks=1, argv=["prog", "a b", "c"], exclusive=True)
     second = JobDescription(tasks=2)
@@ -185,7 +190,32 @@ def test_update_fields_then_hold_or_release() -> None:
     assert jc.update_commands("12", JobDescription(time_limit=INFINITE, begin_time=BEGIN)) == [
         ["scontrol", "update", "JobId=12", "TimeLimit=UNLIMITED", "StartTime=2030-01-02T03:04:05"]
     ]
-    assert jc.update_commands("12", JobDescription()) == []
+
+
+def test_a_change_of_nothing_still_asks_slurmctld() -> None:
+    # 22.05 sent an empty update and reported slurmctld's answer (2017 for an unknown
+    # job); scontrol sends one only with a field, and EndTime= changes nothing.
+    assert jc.update_commands("12", JobDescription()) == [
+        ["scontrol", "update", "JobId=12", "EndTime="]
+    ]
+    assert jc.NO_CHANGE == "EndTime="
+
+
+@pytest.mark.parametrize("field", ["begin_time", "deadline"])
+def test_a_time_of_zero_is_slurms_unset_and_changes_nothing(field: str) -> None:
+    # scontrol would read StartTime=1970-01-01T00:00:00 as "no change" and refuse;
+    # slurmctld ignores a 0 time in an update (seen over the protocol on 22.05.8).
+    assert jc.update_commands("12", JobDescription(**{field: 0})) == [
+        ["scontrol", "update", "JobId=12", "EndTime="]
+    ]
+    assert jc.update_commands("12", JobDescription(comment="c", **{field: 0})) == [
+        ["scontrol", "update", "JobId=12", "Comment=c"]
+    ]
+    # Any other time in the past is kept: scontrol and slurmctld make it "now".
+    key = {"begin_time": "StartTime", "deadline": "Deadline"}[field]
+    assert jc.update_commands("12", JobDescription(**{field: 1})) == [
+        ["scontrol", "update", "JobId=12", f"{key}={sb.local_time(1)}"]
+    ]
 
 
 def test_updates_scontrol_cannot_make_or_bad_ids_are_refused() -> None:

@@ -8,6 +8,9 @@ Cancel/update/signal: scancel/scontrol honour SLURM_JWT.
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
 import tempfile
 import time
@@ -327,3 +330,142 @@ def test_what_the_protocol_cannot_say_goes_to_sbatch_with_its_limit(
     assert [(e["error_number"], e["description"]) for e in answer["errors"]] == [
         (2010, "Invalid user id")
     ]
+
+
+# --------------------------------------------------------------------------
+# Issue 5's update and boolean fixes, compared live with the testbed's C daemon.
+
+TAG = f"h35-{os.getpid()}"  # the name of every job these tests make
+UNKNOWN_JOB = 999999
+# 22.05 names its HTTP client in update errors ("[localhost]:41900"): each peer's own.
+_CLIENT = re.compile(r"\[[^\]\s]*\]:\d+")
+
+
+def answered(port: int, method: str, path: str, token: str, body: Any) -> tuple[int, Any]:
+    """Status and errors of one call as alice, the client's address masked."""
+    status, doc = call(port, method, path, token, "alice", body=body)
+    return status, json.loads(_CLIENT.sub("[client]", json.dumps(doc["errors"])))
+
+
+def sbatch(bed: Testbed, user: str, cleanup: list[int], *options: str) -> int:
+    argv = ["sbatch", "--parsable", f"--job-name={TAG}", "--output=/dev/null", *options]
+    job_id = int(bed.run([*argv, "--wrap=true"], user=user).stdout.strip().split(";")[0])
+    cleanup.append(job_id)
+    return job_id
+
+
+def show_job(bed: Testbed, job_id: int) -> dict[str, str]:
+    """`scontrol show job -o` as key -> value."""
+    text = bed.run(["scontrol", "show", "job", "-o", str(job_id)]).stdout
+    return dict(word.split("=", 1) for word in text.split() if "=" in word)
+
+
+@pytest.fixture(scope="module")
+def update_targets(slurm_testbed: Testbed, cleanup: list[int]) -> dict[str, int]:
+    """Jobs an update of alice's is sent to: unknown, her finished and held ones, bob's."""
+    bed = slurm_testbed
+    finished = sbatch(bed, "alice", cleanup)
+    jobs = {"unknown": UNKNOWN_JOB, "finished": finished}
+    jobs["held"] = sbatch(bed, "alice", cleanup, "--hold")
+    jobs["bobs"] = sbatch(bed, "bob", cleanup, "--hold")
+    wait_for("a finished job", lambda: show_job(bed, finished)["JobState"] == "COMPLETED", 60)
+    return jobs
+
+
+@pytest.mark.parametrize("body", [{}, {"name": "ignored"}, {"begin_time": 0}])
+def test_v0_0_38_updates_that_change_nothing_are_answered_as_22_05_does(
+    ours: harness.Daemon,
+    slurm_testbed: Testbed,
+    alice_token: str,
+    update_targets: dict[str, int],
+    body: dict[str, Any],
+) -> None:
+    """22.05 sent an empty update all the same and reported slurmctld's answer
+    (its begin_time 0 is refused before: a bare number is a date there)."""
+    for job_id in update_targets.values():
+        path = f"/slurm/v0.0.38/job/{job_id}"
+        c = answered(c_port(slurm_testbed), "POST", path, alice_token, body)
+        assert answered(ours.tcp_port(), "POST", path, alice_token, body) == c, (path, c)
+    assert show_job(slurm_testbed, update_targets["held"])["Reason"] == "JobHeldUser"
+
+
+def test_v0_0_38_an_empty_update_reports_what_slurmctld_says(
+    ours: harness.Daemon, alice_token: str, update_targets: dict[str, int]
+) -> None:
+    answers = {
+        what: answered(ours.tcp_port(), "POST", f"/slurm/v0.0.38/job/{job_id}", alice_token, {})
+        for what, job_id in update_targets.items()
+    }
+    numbers = {
+        what: (status, [e["error_number"] for e in errors])
+        for what, (status, errors) in answers.items()
+    }
+    assert numbers == {
+        "unknown": (500, [2017]),
+        "finished": (500, [2084]),
+        "held": (200, []),
+        "bobs": (500, [2010]),
+    }
+
+
+def test_v0_0_46_begin_time_zero_changes_nothing(
+    ours: harness.Daemon,
+    slurm_testbed: Testbed,
+    alice_token: str,
+    update_targets: dict[str, int],
+) -> None:
+    """0 is Slurm's "no begin time": slurmctld leaves the job's own alone (22.05.8,
+    REQUEST_UPDATE_JOB with begin_time 0), and still checks the job."""
+    held, port = update_targets["held"], ours.tcp_port()
+    path = f"/slurm/v0.0.46/job/{held}"
+    later = {"set": True, "number": int(time.time()) + 86400}
+    assert answered(port, "POST", path, alice_token, {"begin_time": later}) == (200, [])
+    eligible = show_job(slurm_testbed, held)["EligibleTime"]
+    zero = {"begin_time": {"set": True, "number": 0}}
+    assert answered(port, "POST", path, alice_token, zero) == (200, [])
+    assert show_job(slurm_testbed, held)["EligibleTime"] == eligible != "Unknown"
+    status, errors = answered(port, "POST", f"/slurm/v0.0.46/job/{UNKNOWN_JOB}", alice_token, zero)
+    assert (status, [e["error_number"] for e in errors]) == (404, [2017])
+
+
+# (key, value, what `scontrol show job` shows of it): hold as Reason, the other as its flag
+BOOLEAN_SUBMITS = [
+    ("hold", "sure", "JobHeldUser"),
+    ("hold", " no", "JobHeldUser"),  # only the bare word is false
+    ("hold", "off", "BeginTime"),
+    ("hold", "0.0", "BeginTime"),
+    ("kill_on_invalid_dependency", "sure", "Yes"),
+    ("kill_on_invalid_dependency", " no", "Yes"),
+    ("kill_on_invalid_dependency", "off", "No"),  # an explicit false: NO_KILL_INV_DEP
+    ("kill_on_invalid_dependency", "0.0", "No"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "shown"), BOOLEAN_SUBMITS)
+def test_v0_0_38_booleans_are_taken_as_22_05_takes_them(
+    ours: harness.Daemon,
+    slurm_testbed: Testbed,
+    alice_token: str,
+    cleanup: list[int],
+    key: str,
+    value: str,
+    shown: str,
+) -> None:
+    job = {
+        "name": TAG,
+        "environment": {"PATH": "/bin"},
+        "standard_output": "/dev/null",
+        "begin_time": "now+1hour",  # never runs, held or not
+        key: value,
+    }
+    body = {"script": SLEEPER, "job": job}
+    field = "Reason" if key == "hold" else "KillOInInvalidDependent"
+    made = []
+    for port in (c_port(slurm_testbed), ours.tcp_port()):
+        status, answer = call(port, "POST", "/slurm/v0.0.38/job/submit", alice_token, body=body)
+        assert status == 200, answer
+        cleanup.append(answer["job_id"])
+        made.append((answer["errors"], show_job(slurm_testbed, answer["job_id"]).get(field)))
+    c_made, ours_made = made
+    assert c_made[1] == shown
+    assert ours_made == c_made

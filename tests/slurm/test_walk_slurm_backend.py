@@ -2,8 +2,8 @@
 
 Our daemon (`--backend slurm`, JWT, `--read-freshness 0`) runs as an unprivileged
 third user in front of the real Slurm 22.05 testbed. alice and bob (JWT) submit,
-run, change, hold, release, signal and cancel their own jobs and are refused on
-each other's; root changes nodes, partitions and reservations. Every 200 body is
+allocate, run, change, hold, release, signal and cancel their own jobs and are
+refused on each other's; root changes nodes, partitions and reservations. Every 200 body is
 checked against its schema and every change is read back through the daemon and,
 where cheap, through Slurm's own commands. A second daemon runs as alice with
 rest_auth/local on a UNIX socket. TESTED and the last test work as in the embedded
@@ -369,21 +369,17 @@ def test_each_user_is_refused_on_the_others_job(
 # ------------------------------------------------------------------ v0.0.46 job control
 
 
-def test_v0_0_46_allocation_resources_and_states(walk: Walk) -> None:
-    # Allocations for a JWT user other than the daemon's own uid are not native yet (a
-    # known gap): the daemon's own user asks.
-    own = walk.daemon_user.pw_name
-    client, bed = walk.clients[own], walk.bed
-    body = {
-        "job": {
-            "name": f"{TAG}-alloc",
-            "time_limit": number(2),
-            "current_working_directory": "/tmp",
-        }
-    }
-    job_id, _ = walk.submit(own, f"{V46}/job/allocate", body)
+@pytest.mark.parametrize("user", USERS)
+def test_v0_0_46_allocation_resources_and_states(walk: Walk, user: str) -> None:
+    # The daemon runs as a third user; REQUEST_RESOURCE_ALLOCATION carries the token,
+    # so the allocation is the token user's (salloc would sign as the daemon's uid).
+    assert user != walk.daemon_user.pw_name
+    client, bed = walk.clients[user], walk.bed
+    name = f"{TAG}-{user}-alloc"
+    body = {"job": {"name": name, "time_limit": number(2), "current_working_directory": "/tmp"}}
+    job_id, _ = walk.submit(user, f"{V46}/job/allocate", body)
     wait_state(bed, job_id, "RUNNING")
-    assert squeue(bed, job_id, "%u|%j") == [f"{own}|{TAG}-alloc"]
+    assert squeue(bed, job_id, "%u|%j") == [f"{user}|{name}"]
     (node,) = squeue(bed, job_id, "%N")
     (layout,) = client.ok("GET", f"{V46}/resources/{job_id}")["nodes"]
     assert (layout["node"], layout["sockets_per_node"], layout["cores_per_socket"]) == (node, 1, 2)

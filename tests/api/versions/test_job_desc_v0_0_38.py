@@ -237,6 +237,18 @@ OPTION_ERRORS = [
     ("delay_boot", "later", [("Invalid delay boot specification", ERR)], ERR),
     # plain string and boolean options fail without an entry of their own
     ("account", ["a"], [], ERR),
+    ("hold", {}, [], ERR),
+    ("hold", [True], [], ERR),
+    ("kill_on_invalid_dependency", {}, [("Unable to read boolean", CONV)], ERR),
+    # an integer option of 0 or 1 (22.05.8, compared live), not a boolean
+    ("wait_all_nodes", True, [("Unable to read integer value", CONV)], ERR),
+    ("wait_all_nodes", "yes", [("Unable to read integer value", CONV)], ERR),
+    ("wait_all_nodes", " 1", [("Unable to read integer value", CONV)], ERR),
+    ("wait_all_nodes", "1.0", [("Unable to read integer value", CONV)], ERR),
+    ("wait_all_nodes", None, [("Unable to read integer value", CONV)], ERR),
+    ("wait_all_nodes", 2, [("Wait all nodes too large", ERR)], ERR),
+    ("wait_all_nodes", 1.5, [("Wait all nodes too large", ERR)], ERR),  # rounded: 2
+    ("wait_all_nodes", -0.6, [("Wait all nodes too small", ERR)], ERR),
 ]
 
 
@@ -302,6 +314,84 @@ def test_option_values_are_read_as_22_05_reads_them(job, expected):
         if name not in expected:
             given.pop(name)
     assert given == expected
+
+
+# value -> what 22.05.8 made of it, read back with `scontrol show job` (hold: Reason
+# JobHeldUser; kill_on_invalid_dependency: KillOInInvalidDependent) on the testbed.
+BOOLEANS = [
+    (True, True),
+    (False, False),
+    (None, False),
+    (2, True),
+    (-1, True),
+    (0, False),
+    (1.5, True),
+    (0.0, False),
+    ("sure", True),
+    ("banana", True),
+    ("yes", True),
+    ("y", True),
+    ("true", True),
+    ("1", True),
+    ("on", True),
+    ("null", True),
+    ("~", True),
+    (" ", True),
+    (" no", True),  # the words must stand alone
+    ("no ", True),
+    ("no\n", True),
+    ("0x0", True),  # no hexadecimal
+    ("0e0", True),  # no exponent
+    ("  0", True),
+    ("1.5", True),
+    ("inf", True),
+    (".", True),
+    ("", False),
+    ("no", False),
+    ("NO", False),
+    ("nO", False),
+    ("n", False),
+    ("N", False),
+    ("f", False),
+    ("F", False),
+    ("false", False),
+    ("FALSE", False),
+    ("off", False),
+    ("0", False),
+    ("00", False),
+    ("-0", False),
+    ("+0", False),
+    ("0.0", False),
+    ("0.", False),
+    (".0", False),
+    ("-0.0", False),
+    ("00.0", False),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), BOOLEANS)
+@pytest.mark.parametrize("key", ["hold", "kill_on_invalid_dependency"])
+def test_booleans_are_read_as_22_05_reads_them(key, value, expected):
+    parsed = parse_submit({"script": "s", "job": {"environment": ENV, key: value}})
+    assert parsed.descriptions[0].given()[key] is expected
+    assert parse_update({key: value}).description.given()[key] is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0, False), (1, True), ("1", True), ("+1", True), ("-0", False), ("00", False),
+     (0.4, False), (1.4, True), (-0.4, False), (1.0, True)],
+)  # fmt: skip
+def test_wait_all_nodes_is_zero_or_one(value, expected):
+    parsed = parse_submit({"script": "s", "job": {"environment": ENV, "wait_all_nodes": value}})
+    assert parsed.descriptions[0].extra == {"wait_all_nodes": expected}
+
+
+def test_flags_still_take_any_value_but_an_explicit_false():
+    # 22.05 set these whatever the value; an explicit false (now in 22.05's words) is kept
+    for value, expected in (("sure", True), ({}, True), ("off", False), ("0.0", False)):
+        parsed = parse_submit({"script": "s", "job": {"environment": ENV, "requeue": value}})
+        assert parsed.descriptions[0].given()["requeue"] is expected
 
 
 def next_new_years_eve() -> int:

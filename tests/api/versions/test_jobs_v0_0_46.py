@@ -18,7 +18,6 @@ from slurmrestd.model.job import ExitCode, Job, JobState
 SPEC = Path(__file__).resolve().parents[3] / "src" / "slurmrestd" / "api" / "specs" / "v0.0.46.json"
 
 
-
 def captured_job(reference: Path, case: str) -> Job:
     name = f"GET_slurm_v0.0.38_job_{{job_id}}__{case}.json"
     body = json.loads((reference / "slurm-22.05" / "responses" / name).read_text())

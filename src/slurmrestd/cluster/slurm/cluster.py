@@ -353,6 +353,9 @@ class SlurmCluster(AdminOps):
     def update_job(self, identity: Identity, job_id: str, changes: JobDescription) -> None:
         """scontrol update (and hold/release) as the identity.
 
+        A change that sets nothing still goes to slurmctld (job_control.NO_CHANGE):
+        22.05 answers it with 2017 for an unknown job, 2084 for a finished one.
+
         Raises:
             SlurmError: refused by slurmctld, or a field scontrol cannot change.
         """

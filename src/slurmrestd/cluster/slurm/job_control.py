@@ -3,6 +3,10 @@
 Pure functions: argv from canonical requests, SlurmError from what the
 commands printed. Facts used (seen on the testbed):
 - `scontrol update` prints "<error text> for job <id>" and exits 1;
+- it refuses to send an update without a field ("No changes specified"), but
+  counts an empty `EndTime=` (end time 0, which slurmctld ignores) as one;
+- slurmctld ignores a begin time or deadline of 0 in an update (Slurm's
+  "unset" time), while scontrol refuses a StartTime/Deadline that reads as 0;
 - `scancel` without -v exits 0 and prints nothing for an unknown or finished
   job, so it always runs with -v, and any "error:" line is the answer;
 - scancel retries a job "in transitional state" (e.g. signalling a pending
@@ -27,6 +31,12 @@ from slurmrestd.model.job_desc import JobDescription
 SCANCEL_RETRY_MARK = "Job is in transitional state, retrying"
 _SCANCEL_ERROR = re.compile(r"error: (?:Kill job error on job id \S+: )?(?P<text>.+)$")
 _JOB_ID = re.compile(r"^\d+(?:_\d+|\+\d+)?$")
+# A field that changes nothing: the update still reaches slurmctld, which checks the
+# job (2017 unknown, 2084 finished, 2010 not the user's), as 22.05's C daemon's
+# empty slurm_update_job did.
+NO_CHANGE = "EndTime="
+# Times whose 0 is Slurm's "unset": an update does not change them.
+_UNSET_WHEN_ZERO = frozenset({"begin_time", "deadline"})
 
 
 def _limit(value: Any) -> str:
@@ -105,10 +115,11 @@ def check_job_id(job_id: str) -> str:
 
 
 def update_commands(job_id: str, changes: JobDescription) -> list[list[str]]:
-    """The commands that make `changes` to the job, in order (none if nothing changes).
+    """The commands that make `changes` to the job, in order (never none).
 
     Fields go in one `scontrol update`; hold/release follow as their own command
-    (priority 0 is Slurm's hold).
+    (priority 0 is Slurm's hold). A change that sets nothing is still an update
+    (NO_CHANGE), so slurmctld reports an unknown, finished or foreign job.
 
     Raises:
         SlurmError: INVALID_JOB_ID, or NOT_SUPPORTED for a field scontrol cannot change.
@@ -122,6 +133,8 @@ def update_commands(job_id: str, changes: JobDescription) -> list[list[str]]:
             continue  # "top priority" is what release gives
         if name in ("minimum_nodes", "maximum_nodes"):
             continue
+        if name in _UNSET_WHEN_ZERO and value == 0:
+            continue
         formatter = UPDATE_FIELDS.get(name)
         if formatter is None:
             raise SlurmError(
@@ -134,7 +147,7 @@ def update_commands(job_id: str, changes: JobDescription) -> list[list[str]]:
         commands.append(["scontrol", "hold" if changes.hold else "release", job])
     elif changes.priority == INFINITE:
         commands.append(["scontrol", "release", job])
-    return commands
+    return commands or [["scontrol", "update", f"JobId={job}", NO_CHANGE]]
 
 
 def _node_counts(changes: JobDescription) -> list[str]:

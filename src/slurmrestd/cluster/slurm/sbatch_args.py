@@ -152,8 +152,9 @@ FIELD_OPTIONS: dict[str, Formatter] = {
     "tres_per_node": _gres,
     "time_limit": _value("--time"),
     "time_minimum": _value("--time-min"),
-    "begin_time": lambda v: [f"--begin={local_time(int(v))}"],
-    "deadline": lambda v: [f"--deadline={local_time(int(v))}"],
+    # 0 is Slurm's "unset": no option (not --begin=1970-...), as in updates.
+    "begin_time": lambda v: [f"--begin={local_time(int(v))}"] if int(v) else [],
+    "deadline": lambda v: [f"--deadline={local_time(int(v))}"] if int(v) else [],
     "array": _value("--array"),
     "dependency": _value("--dependency"),
     "hold": _switch("--hold"),

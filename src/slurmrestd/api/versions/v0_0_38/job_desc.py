@@ -10,6 +10,7 @@ POST_slurm_v0.0.38_job_submit__err_*.json). 22.05 wrote no warnings.
 
 from __future__ import annotations
 
+import math
 import re
 import signal
 from collections.abc import Callable
@@ -88,8 +89,12 @@ class _ListFailed(_JobFailed):
 # --- value readers, as 22.05's data conversions behave ----------------------
 
 _INTEGER = re.compile(r"[+-]?\d+")
-_TRUE = frozenset({"y", "yes", "t", "true", "1"})
-_FALSE = frozenset({"n", "no", "f", "false", "0"})
+# 22.05's string -> boolean: these words (any case, nothing around them) and numbers
+# equal to zero are false; any other string, "" aside, is true ("sure", " no", "0e0":
+# compared with the real daemon, submit and `scontrol show job`).
+_FALSE_WORDS = frozenset({"n", "no", "f", "false", "off"})
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)", re.ASCII)
+_PLAIN_INTEGER = re.compile(r"[+-]?[0-9]+")  # no spaces around it, unlike _INTEGER
 
 
 def _text(value: Any, failure: str | None = TEXT_READ_STRING) -> str:
@@ -117,13 +122,24 @@ def _integer(value: Any, failure: str | None = TEXT_READ_INTEGER) -> int:
 
 
 def _boolean(value: Any, failure: str | None = None) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return value != 0
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
+    """22.05's boolean reading: only objects and lists fail (null is false)."""
+    if value is None:
+        return False
+    if isinstance(value, (bool, int, float)):
+        return bool(value)
+    if isinstance(value, str):
+        if value.lower() in _FALSE_WORDS:
+            return False
+        if _DECIMAL.fullmatch(value):
+            return float(value) != 0
+        return value != ""
     raise _OptionFailed(Errno.DATA_CONV_FAILED, failure)
+
+
+def _rounded(value: float) -> int:
+    """A JSON float as 22.05 made it an integer: halves away from zero."""
+    whole = math.floor(abs(value) + 0.5)
+    return whole if value >= 0 else -whole
 
 
 # --- option setters: value -> {JobDescription field or extra key: value} -----
@@ -171,6 +187,23 @@ def _flag(name: str, negate: bool = False) -> Setter:
 
 def _boolean_option(name: str, failure: str | None = None) -> Setter:
     return lambda value: {name: _boolean(value, failure)}
+
+
+def _wait_all_nodes(value: Any) -> dict[str, Any]:
+    # an integer option of 0 or 1 in 22.05, not a boolean: true, "yes" and " 1" fail
+    if isinstance(value, float) and math.isfinite(value):
+        number = _rounded(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _PLAIN_INTEGER.fullmatch(value):
+        number = int(value)
+    else:
+        raise _OptionFailed(Errno.DATA_CONV_FAILED, TEXT_READ_INTEGER)
+    if number < 0:
+        raise _OptionFailed(-1, "Wait all nodes too small")
+    if number > 1:
+        raise _OptionFailed(-1, "Wait all nodes too large")
+    return {"wait_all_nodes": number == 1}
 
 
 def _duration(name: str) -> Setter:
@@ -486,7 +519,7 @@ OPTIONS: dict[str, Setter] = {
     "time_limit": _duration("time_limit"),
     "time_minimum": _duration("time_minimum"),
     "umask": _umask,
-    "wait_all_nodes": _boolean_option("wait_all_nodes"),
+    "wait_all_nodes": _wait_all_nodes,
     "wckey": _string("wckey"),
 }
 

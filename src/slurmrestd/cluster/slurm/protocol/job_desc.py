@@ -84,8 +84,11 @@ def _switch(wire: str) -> Converter:
     return _to(wire, lambda value: 1 if value else 0)
 
 
-def _flag(flag: JobFlag) -> Converter:
-    return lambda value: {"bitflags": int(flag)} if value else {}
+def _flag(flag: JobFlag, unset: JobFlag | None = None) -> Converter:
+    """`flag` for true; for an explicit false, `unset` when Slurm has a bit saying so."""
+    if unset is None:
+        return lambda value: {"bitflags": int(flag)} if value else {}
+    return lambda value: {"bitflags": int(flag if value else unset)}
 
 
 def _counted(wire: str, limit: int, flag: JobFlag) -> Converter:
@@ -230,7 +233,9 @@ EXTRA_CONVERTERS: dict[str, Converter] = {
     "cores_per_socket": _u16("cores_per_socket"),
     "delay_boot": _u32("delay_boot"),
     "immediate": _switch("immediate"),
-    "kill_on_invalid_dependency": _flag(JobFlag.KILL_INV_DEP),
+    # An explicit false overrides DependencyParameters=kill_invalid_depend (as sbatch's
+    # --kill-on-invalid-dep=no).
+    "kill_on_invalid_dependency": _flag(JobFlag.KILL_INV_DEP, JobFlag.NO_KILL_INV_DEP),
     "mcs_label": _to("mcs_label"),
     "minimum_cpus_per_node": _u16("pn_min_cpus"),
     "network": _to("network"),
@@ -255,6 +260,10 @@ EXTRA_CONVERTERS: dict[str, Converter] = {
 _FIELD_NAMES = frozenset(f.name for f in fields(JobDescription)) - {"extra"}
 # Handled by job_desc_values itself.
 _APART = frozenset({"hold", "exclusive", "user_id", "group_id", "umask", "user_name", "group_name"})
+
+
+# Extras whose explicit false Slurm records (a bit of its own), unlike other falses.
+_SAID_FALSE = frozenset({"kill_on_invalid_dependency"})
 
 
 def _empty(value: Any) -> bool:
@@ -316,7 +325,7 @@ def job_desc_values(
             continue
         from_extra = name in desc.extra
         converters = EXTRA_CONVERTERS if from_extra else FIELD_CONVERTERS
-        if from_extra and _empty(value):
+        if from_extra and _empty(value) and name not in _SAID_FALSE:
             continue
         if name not in converters:
             raise SlurmError(

@@ -70,6 +70,7 @@ class JobFlag(enum.IntFlag):
     """job_desc_msg_t.bitflags used for submissions (slurm.h SLURM_BIT numbers)."""
 
     KILL_INV_DEP = 1 << 0
+    NO_KILL_INV_DEP = 1 << 1
     SPREAD_JOB = 1 << 8
     USE_MIN_NODES = 1 << 9
     JOB_NTASKS_SET = 1 << 14
