@@ -71,10 +71,12 @@ class JobFlag(enum.IntFlag):
 
     KILL_INV_DEP = 1 << 0
     NO_KILL_INV_DEP = 1 << 1
+    GRES_ENFORCE_BIND = 1 << 4
     SPREAD_JOB = 1 << 8
     USE_MIN_NODES = 1 << 9
     JOB_NTASKS_SET = 1 << 14
     JOB_CPUS_SET = 1 << 15
+    GRES_DISABLE_BIND = 1 << 19
     USE_DEFAULT_ACCT = 1 << 25
     USE_DEFAULT_PART = 1 << 26
     USE_DEFAULT_QOS = 1 << 27
@@ -109,3 +111,66 @@ OPEN_MODES: dict[str, int] = {"append": 1, "truncate": 2}
 
 # job_desc_msg_t.shared values ("--exclusive[=...]" / "--oversubscribe").
 SHARED_MODES: dict[str, int] = {"none": 0, "oversubscribe": 1, "user": 2, "mcs": 3}
+
+# --gres-flags values -> bitflags.
+GRES_FLAG_BITS: dict[str, JobFlag] = {
+    "enforce-binding": JobFlag.GRES_ENFORCE_BIND,
+    "disable-binding": JobFlag.GRES_DISABLE_BIND,
+}
+
+# v0.0.46 job flags a submitter can ask for (what sbatch options set), by bit.
+SUBMIT_FLAG_BITS: dict[str, JobFlag] = {
+    "KILL_INVALID_DEPENDENCY": JobFlag.KILL_INV_DEP,
+    "NO_KILL_INVALID_DEPENDENCY": JobFlag.NO_KILL_INV_DEP,
+    "SPREAD_JOB": JobFlag.SPREAD_JOB,
+    "PREFER_MINIMUM_NODE_COUNT": JobFlag.USE_MIN_NODES,
+    "GRES_BINDING_ENFORCED": JobFlag.GRES_ENFORCE_BIND,
+    "GRES_BINDING_DISABLED": JobFlag.GRES_DISABLE_BIND,
+}
+
+# task_dist (task_dist_states_t): one code per level, node in bits 0-3, socket in
+# 4-7, core in 8-11; fcyclic exists below the node level only.
+DIST_LEVEL_CODES: dict[str, int] = {"cyclic": 1, "block": 2, "fcyclic": 3}
+SLURM_DIST_ARBITRARY = 0x0003
+SLURM_DIST_PLANE = 0x0004
+SLURM_DIST_STATE_BASE = 0x00FFFF
+SLURM_DIST_NO_PACK_NODES = 0x400000
+SLURM_DIST_PACK_NODES = 0x800000
+
+# --cpu-freq levels and governors (cpu_frequency.h); plain numbers are kHz.
+CPU_FREQ_LOW = 0x80000001
+CPU_FREQ_MEDIUM = 0x80000002
+CPU_FREQ_HIGH = 0x80000003
+CPU_FREQ_HIGHM1 = 0x80000004
+CPU_FREQ_GOVERNORS: dict[str, int] = {
+    "conservative": 0x88000000,
+    "ondemand": 0x84000000,
+    "performance": 0x82000000,
+    "powersave": 0x81000000,
+    "userspace": 0x80800000,
+    "schedutil": 0x80400000,
+}
+# CpuFreqGovernors when slurm.conf names none (what a client may ask for).
+DEFAULT_CPU_FREQ_GOVERNORS = frozenset({"ondemand", "performance", "userspace"})
+
+# mem_bind_type bits (--mem-bind); NONE..LOCAL exclude one another.
+MEM_BIND_VERBOSE = 0x01
+MEM_BIND_NONE = 0x02
+MEM_BIND_RANK = 0x04
+MEM_BIND_MAP = 0x08
+MEM_BIND_MASK = 0x10
+MEM_BIND_LOCAL = 0x20
+MEM_BIND_SORT = 0x40
+MEM_BIND_PREFER = 0x80
+MEM_BIND_TYPES = MEM_BIND_NONE | MEM_BIND_RANK | MEM_BIND_MAP | MEM_BIND_MASK | MEM_BIND_LOCAL
+
+# --profile (acct_gather_profile) bits; "all" is every bit.
+PROFILE_NONE = 0x01
+PROFILE_ALL = 0xFFFFFFFF
+PROFILE_BITS: dict[str, int] = {"energy": 0x02, "task": 0x04, "lustre": 0x08, "network": 0x10}
+
+# Limits a job can carry as SLURM_RLIMIT_<NAME> (slurm_rlimits_info order), and
+# the prefix saying the submitter asked for it (--propagate) rather than inherited it.
+RLIMIT_NAMES = ("CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK", "AS")
+RLIMIT_REQUESTED = "U"
+RLIM_INFINITY = 0xFFFFFFFFFFFFFFFF
