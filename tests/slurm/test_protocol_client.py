@@ -435,3 +435,22 @@ def test_on_loop_sets_tcp_nodelay(fake, monkeypatch):
     monkeypatch.setattr(transport, "_exchange_on_loop", watching)
     submit_on_loop(ProtocolClient([ctld.address], 5))
     assert seen == [1]
+
+
+def test_cpu_frequency_governors_are_those_slurm_conf_allows(fake):
+    conf = parse_text(
+        "SlurmctldHost=ctl(127.0.0.1)\nSlurmctldPort=1\nCpuFreqGovernors=Conservative,OnDemand\n"
+    )
+    client = ProtocolClient.from_conf(conf)
+    assert client.governors == ["Conservative", "OnDemand"]
+    ctld = fake([SUBMITTED])
+    client.controllers = (ctld.address,)
+    job = JobDescription(script="s", extra={"cpu_frequency": "low-high:conservative"})
+    assert client.submit_batch(job, "tok", "root").job_id == 77
+    with pytest.raises(SlurmError) as caught:  # allowed by Slurm's default set, not here
+        client.submit_batch(
+            JobDescription(script="s", extra={"cpu_frequency": "low-high:performance"}),
+            "tok",
+            "root",
+        )
+    assert caught.value.errno == Errno.EINVAL

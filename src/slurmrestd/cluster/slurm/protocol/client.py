@@ -119,6 +119,7 @@ class ProtocolClient:
         *,
         protocol_version: int = DEFAULT_PROTOCOL,
         select_type: str = DEFAULT_SELECT_TYPE,
+        governors: Sequence[str] | None = None,
         connector: Connector = transport.connect,
     ) -> None:
         if not controllers:
@@ -127,6 +128,8 @@ class ProtocolClient:
         self.timeout = timeout
         self.protocol: ProtocolVersion = protocol_for(protocol_version)
         self.select_type = select_type
+        # CpuFreqGovernors (None: Slurm's default set), checked as sbatch checks them.
+        self.governors = governors
         self._connect = connector
 
     @classmethod
@@ -149,11 +152,13 @@ class ProtocolClient:
         if not hosts:
             raise ValueError("slurm.conf names no SlurmctldHost")
         select_type = (conf.get("SelectType") or DEFAULT_SELECT_TYPE).lower()
+        governors = conf.get("CpuFreqGovernors")
         return cls(
             [(host.addr, port) for host in hosts],
             timeout,
             protocol_version=protocol_version,
             select_type=select_type,
+            governors=[g.strip() for g in governors.split(",") if g.strip()] if governors else None,
         )
 
     def for_each_controller(self) -> list[ProtocolClient]:
@@ -164,6 +169,7 @@ class ProtocolClient:
                 self.timeout,
                 protocol_version=self.protocol.number,
                 select_type=self.select_type,
+                governors=self.governors,
                 connector=self._connect,
             )
             for address in self.controllers
@@ -278,7 +284,7 @@ class ProtocolClient:
     def _job_values(self, job: JobDescription | Mapping[str, Any], user: str) -> dict[str, Any]:
         """job_desc_msg values of one job for `user` (its uid/gid go in the descriptor)."""
         uid, gid = _user_ids(user)
-        values = job_desc_values(job, user_id=uid, group_id=gid)
+        values = job_desc_values(job, user_id=uid, group_id=gid, governors=self.governors)
         # Like slurmrestd 22.05: a job without a directory runs where the daemon runs
         # (slurmctld would otherwise keep a null WorkDir the job cannot start in).
         values.setdefault("work_dir", os.getcwd())
