@@ -120,3 +120,67 @@ def test_a_slow_read_is_reused_for_the_bound_after_it_arrived() -> None:
     assert reads.read("a", slow) == 1
     clock.now += 0.9
     assert reads.read("a", work) == 1
+
+
+class Deferred:
+    """Stands for the background thread: runs what was started when told."""
+
+    def __init__(self) -> None:
+        self.started: list = []
+
+    def __call__(self, run) -> None:
+        self.started.append(run)
+
+    def run_all(self) -> None:
+        started, self.started = self.started, []
+        for run in started:
+            run()
+
+
+def test_past_half_the_bound_the_next_read_starts_in_the_background() -> None:
+    clock, work, later = Clock(), Counter(), Deferred()
+    reads = FreshReads(1.0, clock, start=later)
+    assert reads.read("jobs", work) == 1
+    clock.now += 0.4
+    assert reads.read("jobs", work) == 1 and later.started == []  # young: nothing more
+    clock.now += 0.2
+    assert reads.read("jobs", work) == 1  # answered at once from the old answer...
+    assert reads.read("jobs", work) == 1
+    assert len(later.started) == 1  # ... and one refresh started, not one per reader
+    later.run_all()
+    assert work.runs == 2
+    clock.now += 0.7  # 1.3 s after the first answer, 0.7 after the refreshed one
+    assert reads.read("jobs", work) == 2 and work.runs == 2
+
+
+def test_a_failed_background_refresh_leaves_the_answer_until_the_bound() -> None:
+    clock, later = Clock(), Deferred()
+    reads = FreshReads(1.0, clock, start=later)
+    outcomes = iter([1])
+
+    def work() -> int:
+        try:
+            return next(outcomes)
+        except StopIteration:
+            raise RuntimeError("slurmctld down") from None
+
+    assert reads.read("jobs", work) == 1
+    clock.now += 0.6
+    assert reads.read("jobs", work) == 1
+    later.run_all()  # fails quietly
+    assert reads.read("jobs", work) == 1
+    clock.now += 0.5  # past the bound: the foreground read reports the failure
+    with pytest.raises(RuntimeError):
+        reads.read("jobs", work)
+
+
+def test_a_write_is_seen_at_once_even_with_a_refresh_pending() -> None:
+    clock, work, later = Clock(), Counter(), Deferred()
+    reads = FreshReads(1.0, clock, start=later)
+    reads.read("jobs", work)
+    clock.now += 0.6
+    reads.read("jobs", work)  # a refresh is scheduled
+    reads.forget()
+    assert reads.read("jobs", work) == 2  # the write is seen at once, in the foreground
+    later.run_all()  # the refresh runs after the write: its answer is newer still
+    assert (reads.read("jobs", work), work.runs) == (3, 3)

@@ -6,9 +6,10 @@ allocate, run, change, hold, release, signal and cancel their own jobs and are
 refused on each other's; root changes nodes, partitions and reservations. Every 200 body is
 checked against its schema and every change is read back through the daemon and,
 where cheap, through Slurm's own commands. A second daemon runs as alice with
-rest_auth/local on a UNIX socket. TESTED and the last test work as in the embedded
-walk (tests/e2e/test_every_operation_slurm.py); test_walk_slurmdb_backend.py walks
-/slurmdb/.
+rest_auth/local on a UNIX socket: the job life cycles and arrays walk it too (no
+token: sbatch, scontrol and scancel sign with munge as alice). TESTED and the last
+test work as in the embedded walk (tests/e2e/test_every_operation_slurm.py);
+test_walk_slurmdb_backend.py walks /slurmdb/.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ SHARE = "slurm"
 V38 = "/slurm/v0.0.38"
 V46 = "/slurm/v0.0.46"
 USERS = ("alice", "bob")
+# The same job walks over rest_auth/local: a daemon running as alice on a UNIX socket,
+# reached as alice; its calls carry no token (munge as the daemon's uid: alice).
+LOCAL = "local"
+EVERY_WAY = (*USERS, LOCAL)
+OWNER = {LOCAL: "alice"}  # whose job it is, by way in
 NODE = "node3"  # drained for a moment (another live module uses node4)
 SPARE_NODE = "node4"  # what the tagged partition and reservations hold
 FAR_AHEAD = 40 * 86400  # reservations start then, so they hold nothing anyone wants now
@@ -141,8 +147,9 @@ class Walk:
     daemon: harness.Daemon
     daemon_user: pwd.struct_passwd
     log: WalkLog
-    clients: dict[str, WalkClient]  # alice, bob, root and the daemon's own user
+    clients: dict[str, WalkClient | UnixClient]  # alice, bob, root, the daemon's user, local
     jobs: list[int] = field(default_factory=list)  # cancelled (as root) at the end
+    local_socket: str = ""  # the rest_auth/local daemon's (running as alice)
     markers: list[str] = field(default_factory=list)  # files the trap scripts wrote
 
     def submit(self, user: str, path: str, body: dict) -> tuple[int, dict]:
@@ -160,7 +167,13 @@ class Walk:
 
 @pytest.fixture(scope="module")
 def walk(slurm_testbed: Testbed, daemon_user: pwd.struct_passwd) -> Iterator[Walk]:
-    with slurm_daemon(slurm_testbed, daemon_user, "rest_auth/jwt", "127.0.0.1:0") as daemon:
+    alice = pwd.getpwnam("alice")
+    rundir = harness.make_rundir(alice)
+    socket_path = str(rundir / "slurmrestd.socket")
+    with (
+        slurm_daemon(slurm_testbed, daemon_user, "rest_auth/jwt", "127.0.0.1:0") as daemon,
+        slurm_daemon(slurm_testbed, alice, "rest_auth/local", f"unix:{socket_path}"),
+    ):
         users = (*USERS, "root", daemon_user.pw_name)
         tokens = {user: slurm_testbed.token(user, lifespan=1800) for user in users}
         document_client = Client(daemon, tokens["alice"])
@@ -169,14 +182,18 @@ def walk(slurm_testbed: Testbed, daemon_user: pwd.struct_passwd) -> Iterator[Wal
         assert status == 200
         log = WalkLog(document)
         mine: list[int] = []
-        clients = {user: WalkClient(daemon, tokens[user], user, log, mine) for user in users}
-        walk = Walk(slurm_testbed, daemon, daemon_user, log, clients, mine)
+        clients: dict[str, WalkClient | UnixClient] = {
+            user: WalkClient(daemon, tokens[user], user, log, mine) for user in users
+        }
+        clients[LOCAL] = UnixClient(socket_path, alice, log)
+        walk = Walk(slurm_testbed, daemon, daemon_user, log, clients, mine, socket_path)
         try:
             yield walk
         finally:
             cancel_and_settle(slurm_testbed, walk.jobs)
             for path in walk.markers:
                 Path(path).unlink(missing_ok=True)
+            harness.remove_tree(rundir)
 
 
 @pytest.fixture(autouse=True)
@@ -205,9 +222,9 @@ def test_the_document_is_served_under_each_name(walk: Walk) -> None:
 # ------------------------------------------------------------------ jobs as alice and bob
 
 
-@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize("user", EVERY_WAY)
 def test_v0_0_38_job_life_cycle_as_each_user(walk: Walk, user: str) -> None:
-    client, bed = walk.clients[user], walk.bed
+    client, bed, owner = walk.clients[user], walk.bed, OWNER.get(user, user)
     marker = walk.marker(user, "v38")
     name = f"{TAG}-{user}-38"
     body = job_38(name, trap_script(marker), hold=True)
@@ -215,10 +232,10 @@ def test_v0_0_38_job_life_cycle_as_each_user(walk: Walk, user: str) -> None:
     # Held at submission: 22.05 names it in `errors` with a 200 (reference capture).
     assert [e["error_code"] for e in doc["errors"]] == [2042]
     # The daemon runs as a third user: the job is still the token's user's.
-    assert squeue(bed, job_id, "%u|%j|%T|%r") == [f"{user}|{name}|PENDING|JobHeldUser"]
+    assert squeue(bed, job_id, "%u|%j|%T|%r") == [f"{owner}|{name}|PENDING|JobHeldUser"]
     (job,) = client.ok("GET", f"{V38}/job/{job_id}")["jobs"]
     assert (job["user_name"], job["job_state"], job["state_reason"]) == (
-        user,
+        owner,
         "PENDING",
         "JobHeldUser",
     )
@@ -239,16 +256,16 @@ def test_v0_0_38_job_life_cycle_as_each_user(walk: Walk, user: str) -> None:
     assert job["job_state"] == "CANCELLED"
 
 
-@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize("user", EVERY_WAY)
 def test_v0_0_46_job_life_cycle_as_each_user(walk: Walk, user: str) -> None:
-    client, bed = walk.clients[user], walk.bed
+    client, bed, owner = walk.clients[user], walk.bed, OWNER.get(user, user)
     name = f"{TAG}-{user}-46"
     later = number(int(time.time()) + 3600)
     job_id, doc = walk.submit(
         user, f"{V46}/job/submit", job_46(name, script("true"), begin_time=later)
     )
     assert (doc["errors"], doc["step_id"]) == ([], "batch")
-    assert squeue(bed, job_id, "%u|%j|%T|%r") == [f"{user}|{name}|PENDING|BeginTime"]
+    assert squeue(bed, job_id, "%u|%j|%T|%r") == [f"{owner}|{name}|PENDING|BeginTime"]
     client.ok("POST", f"{V46}/job/{job_id}", {"hold": True})
     assert squeue(bed, job_id, "%T|%r|%p") == ["PENDING|JobHeldUser|0.00000000000000"]
     changes = {"comment": f"{TAG} c46", "time_limit": number(9)}
@@ -256,7 +273,7 @@ def test_v0_0_46_job_life_cycle_as_each_user(walk: Walk, user: str) -> None:
     assert result["job_id"] == job_id
     (job,) = client.ok("GET", f"{V46}/job/{job_id}")["jobs"]
     assert (job["comment"], job["time_limit"], job["hold"]) == (f"{TAG} c46", number(9), True)
-    assert job["user_name"] == user
+    assert job["user_name"] == owner
     # Released and due now: it runs and completes.
     client.ok(
         "POST", f"{V46}/job/{job_id}", {"hold": False, "begin_time": number(int(time.time()))}
@@ -265,16 +282,16 @@ def test_v0_0_46_job_life_cycle_as_each_user(walk: Walk, user: str) -> None:
     (job,) = client.ok("GET", f"{V46}/job/{job_id}")["jobs"]
     assert (job["job_state"], job["exit_code"]["return_code"]) == (["COMPLETED"], number(0))
     (job38,) = client.ok("GET", f"{V38}/job/{job_id}")["jobs"]
-    assert (job38["job_state"], job38["user_name"]) == ("COMPLETED", user)
+    assert (job38["job_state"], job38["user_name"]) == ("COMPLETED", owner)
     # The same job as an accounting record (slurmdbd may take a moment to hear of it).
     record = accounting_record(client, f"/slurmdb/v0.0.46/job/{job_id}")
     assert (record["user"], record["name"], record["state"]["current"]) == (
-        user,
+        owner,
         name,
         ["COMPLETED"],
     )
     (record38,) = client.ok("GET", f"/slurmdb/v0.0.38/job/{job_id}")["jobs"]
-    assert (record38["user"], record38["state"]["current"]) == (user, "COMPLETED")
+    assert (record38["user"], record38["state"]["current"]) == (owner, "COMPLETED")
     # A running one: signalled (no flags: the batch shell too, as upstream), then cancelled.
     marker = walk.marker(user, "v46")
     running, _ = walk.submit(user, f"{V46}/job/submit", job_46(f"{name}-sig", trap_script(marker)))
@@ -289,7 +306,7 @@ def test_v0_0_46_job_life_cycle_as_each_user(walk: Walk, user: str) -> None:
     wait_state(bed, running, "CANCELLED")
 
 
-def accounting_record(client: WalkClient, path: str) -> dict:
+def accounting_record(client: WalkClient | UnixClient, path: str) -> dict:
     found: list[dict] = []
 
     def recorded() -> bool:
@@ -301,7 +318,7 @@ def accounting_record(client: WalkClient, path: str) -> dict:
     return found[0]
 
 
-@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize("user", EVERY_WAY)
 def test_an_array_as_each_user(walk: Walk, user: str) -> None:
     client, bed = walk.clients[user], walk.bed
     body = job_46(f"{TAG}-{user}-array", script("true"), array="0-3", hold=True)
@@ -324,7 +341,7 @@ def test_an_array_as_each_user(walk: Walk, user: str) -> None:
         (2, "COMPLETED"),
     ]
     assert {t["array_job_id"]["number"] for t in tasks} == {job_id}
-    assert {t["user_name"] for t in tasks} == {user}
+    assert {t["user_name"] for t in tasks} == {OWNER.get(user, user)}
 
 
 @pytest.fixture(scope="module")
@@ -639,22 +656,9 @@ def test_v0_0_46_reconfigure_by_an_operator(walk: Walk) -> None:
 # ------------------------------------------------------------------ rest_auth/local
 
 
-@pytest.fixture(scope="module")
-def local_daemon(slurm_testbed: Testbed) -> Iterator[tuple[harness.Daemon, str]]:
-    alice = pwd.getpwnam("alice")
-    rundir = harness.make_rundir(alice)
-    socket_path = str(rundir / "slurmrestd.socket")
-    try:
-        with slurm_daemon(slurm_testbed, alice, "rest_auth/local", f"unix:{socket_path}") as daemon:
-            yield daemon, socket_path
-    finally:
-        harness.remove_tree(rundir)
-
-
-def test_local_auth_acts_as_the_daemons_own_user(
-    walk: Walk, local_daemon: tuple[harness.Daemon, str]
-) -> None:
-    _, socket_path = local_daemon
+def test_local_auth_acts_as_the_daemons_own_user(walk: Walk) -> None:
+    # The job life cycles and arrays above walk this daemon too (LOCAL).
+    socket_path = walk.local_socket
     alice, bob = pwd.getpwnam("alice"), pwd.getpwnam("bob")
     _, document = UnixClient(socket_path, alice, WalkLog({"paths": {}})).call("GET", "/openapi/v3")
     client = UnixClient(socket_path, alice, WalkLog(document))

@@ -6,10 +6,16 @@ the job list for each poll. Within the freshness bound a read of the same key
 misses share one run (single flight). A write through this daemon forgets
 every answer, so a client reads its own writes at once. A bound of 0 turns
 reuse off (single flight stays).
+
+Refresh ahead: a read that finds an answer past half the bound still gets it at
+once, and starts the next read in the background; pollers then never wait for
+slurmctld (a 1000-job squeue takes ~0.4 s), while no answer served is older
+than the bound.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -24,17 +30,33 @@ T = TypeVar("T")
 DEFAULT_FRESHNESS_S = 1.0
 # Keys (credentials x commands) kept at most; beyond, the oldest answers go.
 MAX_ENTRIES = 4096
+# Past this share of the bound, a read also starts the next one in the background.
+REFRESH_AHEAD = 0.5
+
+log = logging.getLogger(__name__)
+Starter = Callable[[Callable[[], None]], None]
+
+
+def _in_thread(run: Callable[[], None]) -> None:
+    threading.Thread(target=run, name="fresh-reads-refresh", daemon=True).start()
 
 
 class FreshReads:
     """Single flight plus reuse of an answer younger than `bound` seconds."""
 
-    def __init__(self, bound: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        bound: float,
+        clock: Callable[[], float] = time.monotonic,
+        start: Starter = _in_thread,
+    ) -> None:
         self.bound = bound
         self._clock = clock
+        self._start = start
         self._flights: SingleFlight[Any] = SingleFlight()
         self._lock = threading.Lock()
         self._answers: dict[Hashable, tuple[float, Any]] = {}
+        self._refreshing: set[Hashable] = set()  # keys read again in the background now
         self._generation = 0  # bumped by forget(): a read begun before must not be kept
 
     def read(self, key: Hashable, work: Callable[[], T]) -> T:
@@ -46,10 +68,31 @@ class FreshReads:
         if self.bound > 0:
             with self._lock:
                 entry = self._answers.get(key)
-                if entry is not None and self._clock() - entry[0] < self.bound:
-                    return entry[1]  # type: ignore[no-any-return]
+                age = None if entry is None else self._clock() - entry[0]
+            if entry is not None and age is not None and age < self.bound:
+                if age >= self.bound * REFRESH_AHEAD:
+                    self._refresh(key, work)
+                return entry[1]  # type: ignore[no-any-return]
         may_block()
         return self._flights.run(key, lambda: self._run(key, work))
+
+    def _refresh(self, key: Hashable, work: Callable[[], T]) -> None:
+        """Read `key` again in the background, once (readers meanwhile join that run)."""
+        with self._lock:
+            if key in self._refreshing or self._flights.callers(key):
+                return
+            self._refreshing.add(key)
+
+        def run() -> None:
+            try:
+                self._flights.run(key, lambda: self._run(key, work))
+            except Exception as exc:  # the next foreground read reports it
+                log.debug("background refresh of %r failed: %s", key[-1:], exc)
+            finally:
+                with self._lock:
+                    self._refreshing.discard(key)
+
+        self._start(run)
 
     def callers(self, key: Hashable) -> int:
         """How many callers share the read in flight for `key` now (0: none runs)."""
