@@ -358,3 +358,12 @@ def test_a_reused_job_listing_is_the_same_records_not_a_new_parse(
     first.clear()  # a caller's list is its own
     assert store.jobs(ALICE, query) == again
     assert store.jobs(BOB, query) and len(parses) == 2  # another user's token: its own read
+
+
+def test_reads_that_run_commands_side_by_side_are_never_tried_from_memory() -> None:
+    # Their threads would not see memory-only mode: the event loop would wait for them.
+    from slurmrestd.cluster.memory_only import try_from_memory
+
+    store, runner = store_with({SHOW_TRES: tres(), SHOW_QOS: (0, "", "")})
+    assert try_from_memory(store.qos_list, ALICE, QosFilter()) == (False, None)
+    assert runner.calls == []

@@ -39,6 +39,7 @@ from slurmrestd.cluster.accounting import (
     dump_config,
 )
 from slurmrestd.cluster.errors import Errno, SlurmError
+from slurmrestd.cluster.memory_only import may_block
 from slurmrestd.cluster.slurm import sacct_exit_codes, sacct_json
 from slurmrestd.cluster.slurm import sacctmgr_limits as limits
 from slurmrestd.cluster.slurm import sacctmgr_people as people
@@ -82,7 +83,12 @@ def _ids(text: str) -> frozenset[int]:
 
 
 def _together(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls at once: each is a slurmdbd round trip that mostly waits."""
+    """Run the calls at once: each is a slurmdbd round trip that mostly waits.
+
+    Never from memory: the calls run in threads of their own, where memory-only
+    mode does not reach, so an inline read would wait for them on the event loop.
+    """
+    may_block()
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         futures = [pool.submit(call) for call in calls]
         return [future.result() for future in futures]
