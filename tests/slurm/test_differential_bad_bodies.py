@@ -67,19 +67,34 @@ def _mark(case: Case) -> Any:
 # Sending every case to both daemons (concurrently: ~370 cases).
 
 
+# Sends of one case before giving up on a reset connection (see send).
+TRIES = 3
+
+
 def send(port: int, case: Case, path: str, token: str) -> list[Any]:
-    """One case to one daemon; the answer as bad_bodies_2205.comparable makes it."""
+    """One case to one daemon; the answer as bad_bodies_2205.comparable makes it.
+
+    The C daemon may close a connection with part of a refused body unread, and the
+    kernel then resets it, sometimes before its answer is read: that case is sent
+    again (every case is a refusal: nothing changes on the cluster).
+    """
     headers = {"X-SLURM-USER-NAME": case.operation.user, "X-SLURM-USER-TOKEN": token}
     if case.content_type is not None:
         headers["Content-Type"] = case.content_type
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request(case.operation.method, path, body=case.body, headers=headers)
-        response = conn.getresponse()
-        raw = response.read()
-    finally:
-        conn.close()
-    return comparable(response.status, response.getheader("content-type", ""), raw)
+    for attempt in range(TRIES):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request(case.operation.method, path, body=case.body, headers=headers)
+            response = conn.getresponse()
+            raw = response.read()
+        except (ConnectionResetError, http.client.RemoteDisconnected):
+            if attempt == TRIES - 1:
+                raise
+            continue
+        finally:
+            conn.close()
+        return comparable(response.status, response.getheader("content-type", ""), raw)
+    raise AssertionError("unreachable")
 
 
 def send_all(port: int, held: int, tokens: Mapping[str, str]) -> dict[str, list[Any]]:

@@ -317,19 +317,33 @@ def test_each_token_submits_as_its_own_user(
     assert owner_of(slurm_testbed, answer["job_id"]) == "alice"
 
 
-def test_what_the_protocol_cannot_say_goes_to_sbatch_with_its_limit(
-    ours_as_alice: harness.Daemon, bob_token: str
+def test_options_sbatch_parses_go_natively_as_the_tokens_user(
+    ours_as_alice: harness.Daemon, slurm_testbed: Testbed, bob_token: str, cleanup: list[int]
 ) -> None:
-    """A field the native client does not send (distribution) falls back to sbatch,
-    which can only submit as the daemon's own uid: bob's token gets Slurm's answer."""
+    """distribution, cpu frequency and profile once fell back to sbatch, which signs
+    with the daemon's uid (2010 for bob's token): now bob's job, with the options set."""
     port = ours_as_alice.tcp_port()
-    job = {"environment": ["PATH=/bin"], "distribution": "cyclic"}
+    job = {
+        "environment": ["PATH=/bin"],
+        "hold": True,
+        "distribution": "cyclic:block",
+        "cpu_frequency": "low",
+        "profile": ["TASK"],
+    }
     body = {"script": SLEEPER, "job": job}
     status, answer = call(port, "POST", "/slurm/v0.0.46/job/submit", bob_token, "bob", body=body)
-    assert status == 422, answer
-    assert [(e["error_number"], e["description"]) for e in answer["errors"]] == [
-        (2010, "Invalid user id")
-    ]
+    assert status == 200, answer
+    cleanup.append(answer["job_id"])
+    assert owner_of(slurm_testbed, answer["job_id"]) == "bob"
+    # What scontrol shows of them equals a job sbatch made with the same options.
+    options = ("--hold", "--distribution=cyclic:block", "--cpu-freq=low", "--profile=task")
+    theirs = sbatch(slurm_testbed, "alice", cleanup, *options)
+
+    def of_options(job_id: int) -> dict[str, str]:
+        shown = show_job(slurm_testbed, job_id)
+        return {k: v for k, v in shown.items() if "freq" in k.lower() or "dist" in k.lower()}
+
+    assert of_options(answer["job_id"]) == of_options(theirs) == {"CPU_max_freq": "Low"}
 
 
 # --------------------------------------------------------------------------
