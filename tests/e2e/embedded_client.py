@@ -256,7 +256,12 @@ def operation_share(template: str) -> str:
 # allocation_nodes are integers, a step's task an object (GET_slurmdb_v0.0.38_qos.json,
 # GET_slurmdb_v0.0.38_jobs.json).
 REAL_22_05_DEVIATIONS: dict[str, tuple[str, ...]] = {
-    "*v0.0.38_*": ("meta/Slurm/version/*: * is not of type 'string', 'null'",),
+    "*v0.0.38_*": (
+        "meta/Slurm/version/*: * is not of type 'string', 'null'",
+        # A job's CPU frequency request as Slurm holds it (2147483649 = "low"), seen
+        # from the C daemon for `sbatch --cpu-freq=low`.
+        "jobs/*/cpu_frequency_*: * is not of type 'string', 'null'",
+    ),
     "dbv0.0.38_qos_info": ("QOS/*/id: * is not of type 'string', 'null'",),
     "dbv0.0.38_job_info": (
         "jobs/*/allocation_nodes: * is not of type 'string', 'null'",
