@@ -335,14 +335,6 @@ async def get_cluster(call: OperationCall) -> dict[str, Any]:
     return await _answer(call, CLUSTERS, lambda: store.clusters(call.identity, query))
 
 
-def _wckey_by_param(call: OperationCall) -> WCKeyFilter:
-    """dbv0.0.38 names a wckey by its name, v0.0.46 by its id."""
-    value = _param(call)
-    if call.api_number > _LEGACY and value.isascii() and value.isdigit():
-        return WCKeyFilter(ids=(int(value),))
-    return WCKeyFilter(names=(value,))
-
-
 async def get_wckeys(call: OperationCall) -> dict[str, Any]:
     query = requests.wckey_filter(call.query, _api(call), WCKEYS.source)
     store = _store(call)
@@ -699,7 +691,7 @@ def _assocs_queried(call: OperationCall, source: str) -> Any:
 
 def _wckey_named(call: OperationCall, source: str) -> WCKeyFilter:
     requests.Query(call.query, (), source)
-    return _wckey_by_param(call)
+    return requests.one_wckey_filter(_param(call), _api(call), reading=False)
 
 
 delete_account = _delete(

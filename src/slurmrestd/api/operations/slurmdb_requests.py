@@ -581,11 +581,12 @@ def wckey_filter(values: Mapping[str, Any], api: int, source: str) -> WCKeyFilte
     )
 
 
-def one_wckey_filter(value: str, api: int) -> WCKeyFilter:
-    """GET /wckey/{value}: dbv0.0.38 names a wckey (deleted ones too), v0.0.46 gives its id."""
+def one_wckey_filter(value: str, api: int, *, reading: bool = True) -> WCKeyFilter:
+    """/wckey/{value}: dbv0.0.38 names a wckey, v0.0.46 gives its id; a read (not a
+    removal) in dbv0.0.38 finds deleted ones too."""
     if api != 38 and value.isascii() and value.isdigit():
         return WCKeyFilter(ids=(int(value),))
-    return WCKeyFilter(names=(value,), with_deleted=_WCKEYS_WITH_DELETED[api])
+    return WCKeyFilter(names=(value,), with_deleted=reading and _WCKEYS_WITH_DELETED[api])
 
 
 _CLUSTER_KEYS = (
