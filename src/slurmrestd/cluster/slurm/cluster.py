@@ -281,8 +281,8 @@ class SlurmCluster(AdminOps):
         script = descriptions[0].script
         if not script:
             raise SlurmError(Errno.JOB_SCRIPT_MISSING, "", "slurm_submit_batch_job")
-        native = self._native
-        if native is not None and identity.token is not None and len(descriptions) == 1:
+        native = self._native_submitter(identity, descriptions)
+        if native is not None:
             result = self._changed(lambda: native.submit(identity, descriptions[0]))
             if result is not None:
                 return result
@@ -317,19 +317,25 @@ class SlurmCluster(AdminOps):
         Raises:
             SlurmError: slurmctld's refusal, or no controller answered.
         """
-        native = self._native
-        if native is None or identity.token is None or len(descriptions) != 1:
-            return None
-        if not descriptions[0].script:
+        native = self._native_submitter(identity, descriptions)
+        if native is None:
             return None
         try:
             return await native.submit_on_loop(identity, descriptions[0])
         except SlurmError as exc:
-            if exc.errno in UNREACHABLE:
-                self._note_health(False)
+            self._note_failure(exc)
             raise
         finally:
             self._reads.forget()
+
+    def _native_submitter(
+        self, identity: Identity, descriptions: Sequence[JobDescription]
+    ) -> NativeCalls | None:
+        """The protocol client when it may submit as the token's user: one scripted job
+        and a token (None: sbatch, or submit_job's own refusal)."""
+        if self._native is None or identity.token is None or len(descriptions) != 1:
+            return None
+        return self._native if descriptions[0].script else None
 
     def allocate_job(
         self, identity: Identity, descriptions: Sequence[JobDescription]
@@ -449,9 +455,12 @@ class SlurmCluster(AdminOps):
         try:
             return call()
         except SlurmError as exc:
-            if exc.errno in UNREACHABLE:
-                self._note_health(False)
+            self._note_failure(exc)
             raise
+
+    def _note_failure(self, exc: SlurmError) -> None:
+        if exc.errno in UNREACHABLE:
+            self._note_health(False)
 
     def _note_health(self, healthy: bool) -> None:
         with self._lock:
