@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -47,7 +47,7 @@ from slurmrestd.cluster.slurm import sacctmgr_stats as stats
 from slurmrestd.cluster.slurm import sacctmgr_text as st
 from slurmrestd.cluster.slurm.accounting_writes import Writer
 from slurmrestd.cluster.slurm.commands import SlurmCommands, error_from_output
-from slurmrestd.cluster.slurm.freshness import FreshReads
+from slurmrestd.cluster.slurm.freshness import FreshReads, read_key
 from slurmrestd.cluster.slurm.record_writes import RecordWriter
 from slurmrestd.cluster.slurm.sacctmgr_writes import sacctmgr_error
 from slurmrestd.model.accounting import (
@@ -121,13 +121,8 @@ class SlurmAccounting:
     # ------------------------------------------------------------------ running
 
     def _text(self, identity: Identity, argv: tuple[str, ...]) -> str:
-        """stdout of a read, run once for identical concurrent calls.
-
-        The token is part of the key: a request with a bad token must never
-        ride on a good one's answer.
-        """
-        key: Hashable = (identity.user_name, identity.uid, identity.token, argv)
-        return self._reads.read(key, lambda: self._output(identity, argv))
+        """stdout of a read, run once for identical concurrent calls (see read_key)."""
+        return self._reads.read(read_key(identity, argv), lambda: self._output(identity, argv))
 
     def _read(self, identity: Identity, argv: tuple[str, ...], parse: Callable[[str], T]) -> T:
         return parse(self._text(identity, argv))
@@ -375,8 +370,7 @@ class SlurmAccounting:
 
         # The records as answered are what is reused: parsing and merging ~700 jobs
         # costs ~0.3 s, and the same objects let each job's JSON be reused too.
-        key: Hashable = (identity.user_name, identity.uid, identity.token, "jobs", query)
-        return list(self._reads.read(key, read))
+        return list(self._reads.read(read_key(identity, "jobs", query), read))
 
     def job(self, identity: Identity, job_id: str) -> list[AccountingJob]:
         return self.jobs(identity, JobFilter(job_ids=(sacct_json.check_job_id(job_id),)))

@@ -28,7 +28,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from slurmrestd.auth.base import Identity
@@ -44,7 +44,7 @@ from slurmrestd.cluster.slurm.commands import (
     SlurmCommands,
     error_from_output,
 )
-from slurmrestd.cluster.slurm.freshness import DEFAULT_FRESHNESS_S, FreshReads
+from slurmrestd.cluster.slurm.freshness import DEFAULT_FRESHNESS_S, FreshReads, read_key
 from slurmrestd.cluster.slurm.json_reads import jobs_from_squeue, nodes_from_sinfo, select_job
 from slurmrestd.cluster.slurm.parse import parse_config, parse_licenses, parse_ping, parse_version
 from slurmrestd.cluster.slurm.partition_text import parse_partitions
@@ -421,13 +421,8 @@ class SlurmCluster(AdminOps):
         return self._shared_read(identity, SQUEUE_JSON, read)
 
     def _shared_read(self, identity: Identity, argv: tuple[str, ...], read: Callable[[], T]) -> T:
-        """One run for identical concurrent reads of the same credentials.
-
-        The token is part of the key: a request with an expired or forged token
-        must never ride on a valid one's answer.
-        """
-        key: Hashable = (identity.user_name, identity.uid, identity.token, argv)
-        return self._reads.read(key, lambda: self._observe(read))
+        """One run for identical concurrent reads of the same credentials (see read_key)."""
+        return self._reads.read(read_key(identity, argv), lambda: self._observe(read))
 
     def _changed(self, call: Callable[[], T]) -> T:
         """Run a write; whatever it did, later reads must see it (no reuse)."""

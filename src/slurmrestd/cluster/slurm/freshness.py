@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from slurmrestd.auth.base import Identity
 from slurmrestd.cluster.memory_only import may_block
 from slurmrestd.cluster.slurm.singleflight import SingleFlight
 
@@ -39,6 +40,12 @@ Starter = Callable[[Callable[[], None]], None]
 
 def _in_thread(run: Callable[[], None]) -> None:
     threading.Thread(target=run, name="fresh-reads-refresh", daemon=True).start()
+
+
+def read_key(identity: Identity, *what: Hashable) -> Hashable:
+    """The key of a read as `identity`: the token is part of it, so a request with an
+    expired or forged token never rides on a valid one's answer."""
+    return (identity.user_name, identity.uid, identity.token, *what)
 
 
 class FreshReads:
