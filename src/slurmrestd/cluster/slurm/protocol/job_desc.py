@@ -1,628 +1,179 @@
 """JobDescription -> the values of a job_desc_msg_t, by Slurm's field names.
 
 Version-neutral: the names are the struct members every protocol layout uses.
-Unset fields are left out, so the layout's defaults apply. Conversions are
-those Slurm's option layer makes (nice offset, per-CPU memory bit, mail type
-and --signal bits, USE_DEFAULT_* flags), checked against sbatch and the real
-slurmrestd on the testbed. Options sbatch 22.05 parses into several fields
-(--distribution, --cpu-freq, --mem-bind, --hint, --gpus*, --profile, job
-flags, limits) give exactly the values sbatch sends for the same argument,
-proven byte for byte against the real sbatch (tests/slurm/
-test_protocol_sbatch_equality.py); where one field's values depend on others
-(hint, arbitrary layout, task counts from GPU counts, limits) a job-wide step
-runs after the per-field converters. A value sbatch would refuse is EINVAL; a
-field that cannot be expressed is refused with NOT_SUPPORTED naming it, never
-dropped silently.
+Unset fields are left out, so the layout's defaults apply. Each field (or
+`extra` key) goes through its converter from job_options.py, as the tables
+below say; USE_DEFAULT_* flags are added here. Where one field's values depend
+on others (hint, arbitrary layout, task counts from GPU counts, limits) a
+job-wide step runs after the per-field converters; the result is proven byte
+for byte against the real sbatch (tests/slurm/test_protocol_sbatch_equality.py).
+A value sbatch would refuse is EINVAL; a field that cannot be expressed is
+refused with NOT_SUPPORTED naming it, never dropped silently.
 """
 
 from __future__ import annotations
 
 import grp
-import re
-import signal
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import fields
 from typing import Any
 
-from slurmrestd.api.numbers import INFINITE as CANONICAL_INFINITE
 from slurmrestd.auth.users import USERS
 from slurmrestd.cluster.errors import Errno, SlurmError
+from slurmrestd.cluster.slurm.protocol.job_options import (
+    HINTS,
+    Converter,
+    InvalidOption,
+    UnsupportedOption,
+    Values,
+    checked,
+    choice,
+    counted,
+    cpu_frequency,
+    distribution,
+    environment,
+    flag,
+    gpu_option,
+    gpus,
+    gres_flags,
+    hint_words,
+    job_flags,
+    mail_type,
+    memory,
+    memory_binding,
+    nice,
+    or_infinite,
+    profile,
+    rlimit_entries,
+    signal,
+    switch,
+    thread_spec,
+    to,
+    tres_or_gpus,
+    tres_text,
+    u16,
+    u32,
+    whole,
+)
 from slurmrestd.cluster.slurm.protocol.wire import (
-    CORE_SPEC_THREAD,
     CPU_FREQ_GOVERNORS,
-    CPU_FREQ_HIGH,
-    CPU_FREQ_HIGHM1,
-    CPU_FREQ_LOW,
-    CPU_FREQ_MEDIUM,
     DEFAULT_CPU_FREQ_GOVERNORS,
-    DEFAULT_WARN_TIME,
-    DIST_LEVEL_CODES,
-    GRES_FLAG_BITS,
-    INFINITE,
-    INFINITE16,
-    MAIL_TYPE_BITS,
-    MEM_BIND_LOCAL,
-    MEM_BIND_MAP,
-    MEM_BIND_MASK,
-    MEM_BIND_NONE,
-    MEM_BIND_PREFER,
-    MEM_BIND_RANK,
-    MEM_BIND_SORT,
-    MEM_BIND_TYPES,
-    MEM_BIND_VERBOSE,
-    MEM_PER_CPU,
-    NICE_OFFSET,
     NO_VAL,
     NO_VAL16,
     OPEN_MODES,
-    PROFILE_ALL,
-    PROFILE_BITS,
-    PROFILE_NONE,
-    RLIM_INFINITY,
-    RLIMIT_NAMES,
-    RLIMIT_REQUESTED,
     SHARED_MODES,
-    SIGNAL_FLAG_BITS,
     SLURM_DIST_ARBITRARY,
-    SLURM_DIST_NO_PACK_NODES,
-    SLURM_DIST_PACK_NODES,
-    SLURM_DIST_PLANE,
     SLURM_DIST_STATE_BASE,
-    SLURM_DIST_UNKNOWN,
-    SUBMIT_FLAG_BITS,
     JobFlag,
 )
 from slurmrestd.hostlist import expand
 from slurmrestd.model.job_desc import JobDescription
 
 SOURCE = "slurm protocol"
-Values = dict[str, Any]
-Converter = Callable[[Any], Values]
-
-_SIGNAL = re.compile(r"(?:([RB]+):)?(?:SIG)?([A-Z0-9]+)(?:@(\d+))?")
-
-
-class _Invalid(ValueError):
-    """A value Slurm cannot hold; job_desc_values names the field."""
-
-
-def _whole(limit: int) -> Callable[[Any], int]:
-    """A whole number below `limit` (Slurm's NO_VAL of that width, or a flag bit)."""
-
-    def convert(value: Any) -> int:
-        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-        if isinstance(value, bool) or not whole:
-            raise _Invalid(f"expected a whole number, got {value!r}")
-        if not 0 <= int(value) < limit:
-            raise _Invalid(f"{value} is out of range")
-        return int(value)
-
-    return convert
-
-
-def _or_infinite(limit: int) -> Callable[[Any], int]:
-    """Like _whole, with the canonical INFINITE as Slurm's INFINITE."""
-    number = _whole(limit)
-    return lambda value: INFINITE if value == CANONICAL_INFINITE else number(value)
-
-
-def _to(wire: str, convert: Callable[[Any], Any] | None = None) -> Converter:
-    """Write one wire field, converted or as given."""
-    return lambda value: {wire: value if convert is None else convert(value)}
-
-
-def _u32(wire: str) -> Converter:
-    return _to(wire, _whole(NO_VAL))
-
-
-def _u16(wire: str) -> Converter:
-    return _to(wire, _whole(NO_VAL16))
-
-
-def _switch(wire: str) -> Converter:
-    return _to(wire, lambda value: 1 if value else 0)
-
-
-def _flag(flag: JobFlag, unset: JobFlag | None = None) -> Converter:
-    """`flag` for true; for an explicit false, `unset` when Slurm has a bit saying so."""
-    if unset is None:
-        return lambda value: {"bitflags": int(flag)} if value else {}
-    return lambda value: {"bitflags": int(flag if value else unset)}
-
-
-def _counted(wire: str, limit: int, flag: JobFlag) -> Converter:
-    """A count that also tells slurmctld it was asked for (JOB_NTASKS_SET, JOB_CPUS_SET)."""
-    number = _whole(limit)
-    return lambda value: {wire: number(value), "bitflags": int(flag)}
-
-
-def _memory(per_cpu: bool) -> Converter:
-    number = _whole(MEM_PER_CPU)
-
-    def apply(value: Any) -> Values:
-        amount = 0 if value == CANONICAL_INFINITE else number(value)  # 0: all of it
-        return {"pn_min_memory": (MEM_PER_CPU | amount) if per_cpu else amount}
-
-    return apply
-
-
-def _nice(value: Any) -> Values:
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= NICE_OFFSET:
-        raise _Invalid(f"bad nice value {value!r}")
-    return {"nice": NICE_OFFSET + value}
-
-
-def _signal(value: Any) -> Values:
-    """--signal "[R|B|RB:]SIG[@seconds]" -> warn_flags, warn_signal, warn_time."""
-    match = _SIGNAL.fullmatch(str(value).strip().upper())
-    if match is None:
-        raise _Invalid(f"bad signal specification {value!r}")
-    prefix, name, seconds = match.groups()
-    if name.isdigit():
-        number = int(name)
-    elif f"SIG{name}" in signal.Signals.__members__:
-        number = int(signal.Signals[f"SIG{name}"])
-    else:
-        raise _Invalid(f"unknown signal {name!r}")
-    when = DEFAULT_WARN_TIME if seconds is None else int(seconds)
-    if not 0 < number < 65 or when >= NO_VAL16:
-        raise _Invalid(f"bad signal specification {value!r}")
-    flags = 0
-    for letter in prefix or "":
-        flags |= SIGNAL_FLAG_BITS[letter]
-    return {"warn_flags": flags, "warn_signal": number, "warn_time": when}
-
-
-def _mail_type(value: Any) -> Values:
-    names = value.split(",") if isinstance(value, str) else list(value)
-    bits = 0
-    for name in (str(n).strip().upper() for n in names):
-        if name not in MAIL_TYPE_BITS:
-            raise _Invalid(f"unknown mail type {name!r}")
-        bits |= MAIL_TYPE_BITS[name]
-    return {"mail_type": bits}
-
-
-def _choice(wire: str, table: Mapping[str, int]) -> Converter:
-    def apply(value: Any) -> Values:
-        chosen = table.get(str(value).lower())
-        if chosen is None:
-            raise _Invalid(f"unknown value {value!r}")
-        return {wire: chosen}
-
-    return apply
-
-
-def _tres_text(value: Any) -> str:
-    """API TRES "gres/gpu:1,gres/nic" -> the "gres:gpu:1,gres:nic" form Slurm's options store."""
-    items = [item.strip() for item in str(value).split(",") if item.strip()]
-    return ",".join(
-        "gres:" + item.removeprefix("gres/") if item.startswith("gres/") else item for item in items
-    )
-
-
-def _environment(value: Any) -> Values:
-    entries = []
-    for name, text in dict(value).items():
-        if not name or "=" in name or "\0" in name or "\0" in str(text):
-            raise _Invalid(f"cannot pass variable {name!r}")
-        entries.append(f"{name}={text}")
-    return {"environment": entries}
-
-
-def _thread_spec(value: Any) -> Values:
-    return {"core_spec": CORE_SPEC_THREAD | _whole(CORE_SPEC_THREAD)(value)}
-
-
-# -- options sbatch 22.05 parses into several wire fields (slurm_opt.c, proc_args.c) --
-
-
-def _text(value: Any) -> str:
-    """An option argument as sbatch would get it on its command line."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise _Invalid(f"expected text, got {value!r}")
-    return str(value).strip()
-
-
-def _gpu_spec(value: Any) -> str:
-    """--gpus* argument -> TRES text: each comma item gets "gres:gpu:" (xfmt_tres),
-    so "2" is "gres:gpu:2" and "tesla:2" is "gres:gpu:tesla:2"; no items, no text."""
-    return ",".join(f"gres:gpu:{item}" for item in _text(value).split(",") if item)
-
-
-def _only_text(wire: str, text: str) -> Values:
-    return {wire: text} if text else {}  # sbatch leaves the field unset
-
-
-def _gpus(wire: str) -> Converter:
-    return lambda value: _only_text(wire, _gpu_spec(value))
-
-
-def _tres_or_gpus(wire: str) -> Converter:
-    """cpus/mem per TRES: a number is per GPU (--cpus-per-gpu); "gres/gpu:4" names its TRES."""
-
-    def apply(value: Any) -> Values:
-        text = _text(value)
-        return _only_text(wire, _gpu_spec(text) if text.isdigit() else _tres_text(text))
-
-    return apply
-
-
-def _gpu_option(wire: str) -> Converter:
-    """--gpu-bind / --gpu-freq -> "gpu:<argument>" (a leading gres/gpu: or gpu: is the same)."""
-
-    def apply(value: Any) -> Values:
-        text = _text(value)
-        for prefix in ("gres/gpu:", "gres:gpu:", "gpu:"):
-            text = text.removeprefix(prefix)
-        if not text:
-            raise _Invalid("empty GPU option")
-        return {wire: f"gpu:{text}"}
-
-    return apply
-
-
-def _gres_flags(value: Any) -> Values:
-    flag = GRES_FLAG_BITS.get(_text(value).lower())
-    if flag is None:
-        raise _Invalid(f"unknown GRES flag {value!r}")
-    return {"bitflags": int(flag)}
-
-
-# Flags slurmctld sets itself: echoed back by a client they ask for nothing (as sbatch_args).
-_ECHOED_FLAGS = frozenset(
-    {"EXACT_TASK_COUNT_REQUESTED", "EXACT_CPU_COUNT_REQUESTED", "EXACT_MEMORY_REQUESTED",
-     "USING_DEFAULT_ACCOUNT", "USING_DEFAULT_PARTITION", "USING_DEFAULT_QOS",
-     "USING_DEFAULT_WCKEY", "PARTITION_ASSIGNED"}
-)  # fmt: skip
-_KILL_DEPENDENCY_BITS = JobFlag.KILL_INV_DEP | JobFlag.NO_KILL_INV_DEP
-
-
-class _Unsupported(ValueError):
-    """A value this client cannot send (NOT_SUPPORTED, not EINVAL)."""
-
-
-def _job_flags(value: Any) -> Values:
-    """v0.0.46 job flags -> bitflags. TEST_NOW_ONLY is a will-run query, not a
-    submission; the others are states slurmctld keeps for itself."""
-    if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise _Invalid(f"expected a list of flags, got {value!r}")
-    bits = 0
-    for name in value:
-        flag = SUBMIT_FLAG_BITS.get(str(name))
-        if flag is not None:
-            if flag & _KILL_DEPENDENCY_BITS:  # the later of the pair wins, as on sbatch's line
-                bits &= ~_KILL_DEPENDENCY_BITS
-            bits |= flag
-        elif name not in _ECHOED_FLAGS:
-            raise _Unsupported(f"job flag {name} cannot be asked for by a submitter")
-    return {"bitflags": bits}
-
-
-def _profile(value: Any) -> Values:
-    """--profile: like acct_gather_profile_from_string, names are found as substrings and
-    "none" then "all" win over the rest; NOT_SET asks for nothing."""
-    names = value.split(",") if isinstance(value, str) else list(value)
-    words = [str(name).strip().lower() for name in names if str(name).upper() != "NOT_SET"]
-    if not any(words):
-        return {}
-    text = ",".join(words)
-    if "none" in text:
-        bits = PROFILE_NONE
-    elif "all" in text:
-        bits = PROFILE_ALL
-    else:
-        bits = sum(bit for name, bit in PROFILE_BITS.items() if name in text)
-    if not bits:
-        raise _Invalid(f"unknown profile {value!r}")
-    return {"profile": bits}
-
-
-def _distribution(value: Any) -> Values:
-    """--distribution: plane=<size>, or up to three levels (node:socket:core) with "*"
-    for a level's default, then an optional ",pack" / ",nopack" (verify_dist_type)."""
-    text = _text(value)
-    if text[:5].lower() == "plane":
-        _, equals, size = text.partition("=")
-        if not equals or not size.isdigit() or not 0 < int(size) < NO_VAL16:
-            raise _Invalid(f"bad plane size in {value!r}")
-        return {"task_dist": SLURM_DIST_PLANE, "plane_size": int(size)}
-    base, _, flag = text.partition(",")
-    if not base:
-        raise _Invalid(f"bad distribution {value!r}")
-    dist = _pack_flag(base, SLURM_DIST_UNKNOWN) if base.lower() in _PACKING else _levels(base)
-    if dist is None or (flag and (dist := _pack_flag(flag, dist)) is None):
-        raise _Invalid(f"bad distribution {value!r}")
-    return {"task_dist": dist}
-
-
-_PACKING = {"pack": SLURM_DIST_PACK_NODES, "nopack": SLURM_DIST_NO_PACK_NODES}
-
-
-def _pack_flag(text: str, dist: int) -> int | None:
-    bit = _PACKING.get(text.lower())
-    return None if bit is None else dist | bit
-
-
-def _levels(text: str) -> int | None:
-    words = [word.lower() for word in text.split(":") if word]
-    if not words or len(words) > 3:
-        return None
-    if len(words) == 1 and words[0] in ("arbitrary", "hostfile"):
-        return SLURM_DIST_ARBITRARY
-    # "*": block for nodes, cyclic for sockets, the socket's choice for cores.
-    defaults = ["block", "cyclic", words[1] if len(words) > 1 else ""]
-    if len(words) > 1 and words[1] == "*":
-        defaults[2] = "cyclic"
-    dist = 0
-    for level, word in enumerate(words):
-        code = DIST_LEVEL_CODES.get(defaults[level] if word == "*" else word)
-        if code is None or (level == 0 and word == "fcyclic"):
-            return None
-        dist |= code << (4 * level)
-    return dist
-
-
-def _cpu_freq_number(text: str) -> int:
-    """One --cpu-freq frequency: a level word (by prefix, as Slurm matches it) or kHz."""
-    lower = text.lower()
-    for prefix, level in (("lo", CPU_FREQ_LOW), ("highm1", CPU_FREQ_HIGHM1),
-                          ("him1", CPU_FREQ_HIGHM1), ("hi", CPU_FREQ_HIGH),
-                          ("med", CPU_FREQ_MEDIUM)):  # fmt: skip
-        if lower.startswith(prefix):
-            return level
-    digits = re.match(r"\s*\+?(\d+)", text)  # strtoul: leading digits, the rest ignored
-    number = min(int(digits[1]), 2**64 - 1) & 0xFFFFFFFF if digits else 0
-    if not number:
-        raise _Invalid(f"unrecognized cpu frequency {text!r}")
-    return number
-
-
-_GOVERNOR_PREFIXES = (
-    ("co", "conservative"), ("perf", "performance"), ("pow", "powersave"),
-    ("user", "userspace"), ("onde", "ondemand"), ("sched", "schedutil"),
-)  # fmt: skip
-
-
-def _governor(text: str) -> int | None:
-    lower = text.lower()
-    name = next((name for prefix, name in _GOVERNOR_PREFIXES if lower.startswith(prefix)), None)
-    return None if name is None else CPU_FREQ_GOVERNORS[name]
-
-
-def _cpu_frequency(value: Any) -> Values:
-    """--cpu-freq "p1[-p2][:governor]" (cpu_freq_verify_cmdline): p1 alone is the
-    maximum (or a governor), p1-p2 a range; a governor after ":" needs the range.
-    The parts are cut as Slurm cuts them, at the first "-" and the first ":"."""
-    text = _text(value)
-    colon, dash = text.find(":"), text.find("-")
-    if dash >= 0:
-        first, second = text[:dash], text[dash + 1 : colon if colon > dash else None]
-    else:
-        first, second = text[:colon] if colon >= 0 else text, None
-    low, high, governor = NO_VAL, NO_VAL, _governor(first)
-    if governor is None:
-        high = _cpu_freq_number(first)
-    elif colon >= 0:
-        raise _Invalid(f"a governor is given twice in {value!r}")
-    if second is not None:
-        low, high = high, _cpu_freq_number(second)
-        if low > high:
-            raise _Invalid(f"minimum above maximum in {value!r}")
-    if colon >= 0:
-        governor = _governor(text[colon + 1 :])
-        if second is None or governor is None:
-            raise _Invalid(f"bad governor in {value!r}")
-    wire = {"cpu_freq_min": low, "cpu_freq_max": high, "cpu_freq_gov": governor}
-    return {name: number for name, number in wire.items() if number not in (None, NO_VAL)}
-
-
-_MEM_BIND_WORDS = {"p": MEM_BIND_PREFER, "prefer": MEM_BIND_PREFER, "sort": MEM_BIND_SORT,
-                   "v": MEM_BIND_VERBOSE, "verbose": MEM_BIND_VERBOSE}  # fmt: skip
-_MEM_BIND_TYPE_WORDS = {"no": MEM_BIND_NONE, "none": MEM_BIND_NONE, "rank": MEM_BIND_RANK,
-                        "local": MEM_BIND_LOCAL}  # fmt: skip
-_MEM_BIND_LISTS = {"map_mem:": MEM_BIND_MAP, "mapmem:": MEM_BIND_MAP,
-                   "mask_mem:": MEM_BIND_MASK, "maskmem:": MEM_BIND_MASK}  # fmt: skip
-# Option words are split at commas not followed by a digit, keeping "map_mem:0,1" whole.
-_OPTION_WORDS = re.compile(r",(?!\d)")
-
-
-def _memory_binding(value: Any) -> Values:
-    """--mem-bind words -> mem_bind_type bits and, for map/mask, the NUMA list."""
-    flags, numa = 0, None
-    for word in _OPTION_WORDS.split(_text(value)):
-        lower = word.lower()
-        listed = next((prefix for prefix in _MEM_BIND_LISTS if lower.startswith(prefix)), None)
-        if lower in _MEM_BIND_WORDS:
-            flags |= _MEM_BIND_WORDS[lower]
-        elif lower in ("q", "quiet"):
-            flags &= ~MEM_BIND_VERBOSE
-        elif lower in _MEM_BIND_TYPE_WORDS or listed is not None:
-            kind = _MEM_BIND_TYPE_WORDS.get(lower) or _MEM_BIND_LISTS[listed or ""]
-            flags = (flags & ~MEM_BIND_TYPES) | kind
-            numa = _numa_list(word[len(listed) :], kind == MEM_BIND_MASK) if listed else None
-        else:
-            raise _Invalid(f"unrecognized memory binding {word!r}")
-    return {"mem_bind_type": flags} | ({"mem_bind": numa} if numa else {})
-
-
-def _numa_list(text: str, masks: bool) -> str:
-    """ "0*2,1" -> "0,0,1"; masks lose their "0x"."""
-    if not text:
-        raise _Invalid("missing NUMA list")
-    out = []
-    digits = "0123456789abcdefABCDEF" if masks else "0123456789"
-    for item in text.split(","):
-        entry, _, count = item.partition("*")
-        entry = entry.removeprefix("0x") if masks else entry
-        if not entry or set(entry) - set(digits) or (count and not count.isdigit()):
-            raise _Invalid(f"bad NUMA list entry {item!r}")
-        out.extend([entry] * (int(count) if count else 1))
-    return ",".join(out)
-
-
-# --hint words (verify_hint): fields they set; None leaves the field unset.
-_HINTS: dict[str, dict[str, int | None]] = {
-    "compute_bound": {"sockets_per_node": None, "cores_per_socket": None, "threads_per_core": 1},
-    "memory_bound": {"cores_per_socket": 1, "threads_per_core": 1},
-    "multithread": {"threads_per_core": None, "ntasks_per_core": INFINITE16},
-    "nomultithread": {"threads_per_core": 1},
-}
-
-
-def _hint_words(value: Any) -> list[str]:
-    words = [word.lower() for word in _OPTION_WORDS.split(_text(value))]
-    unknown = [word for word in words if word not in _HINTS]
-    if unknown:
-        raise _Invalid(f"unrecognized hint {unknown[0]!r}")
-    return words
-
-
-def _rlimit(name: str, limit: Any) -> int | None:
-    """One requested limit: a number, the canonical INFINITE, or a {set, infinite, number}."""
-    if isinstance(limit, Mapping):
-        if limit.get("infinite"):
-            return RLIM_INFINITY
-        if not limit.get("set", "number" in limit):
-            return None
-        limit = limit.get("number")
-    if limit is None:
-        return None
-    if limit == CANONICAL_INFINITE:
-        return RLIM_INFINITY
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= RLIM_INFINITY:
-        raise _Invalid(f"{name}: bad limit {limit!r}")
-    return limit
-
-
-def _rlimit_entries(value: Any) -> list[str]:
-    """SLURM_RLIMIT_<NAME>=U<soft limit>, what sbatch --propagate=<NAME> sends."""
-    if not isinstance(value, Mapping):
-        raise _Invalid(f"expected limits by name, got {value!r}")
-    unknown = {str(name).upper() for name in value} - set(RLIMIT_NAMES)
-    if unknown:
-        raise _Invalid(f"unknown limit {sorted(unknown)[0].lower()!r}")
-    by_name = {str(name).upper(): limit for name, limit in value.items()}
-    entries = []
-    for name in RLIMIT_NAMES:
-        number = _rlimit(name.lower(), by_name.get(name))
-        if number is not None:
-            entries.append(f"SLURM_RLIMIT_{name}={RLIMIT_REQUESTED}{number}")
-    return entries
-
-
-def _checked(parse: Callable[[Any], Any]) -> Converter:
-    """Only validate now; the job-wide step that needs other fields writes the values."""
-
-    def apply(value: Any) -> Values:
-        parse(value)
-        return {}
-
-    return apply
 
 
 # JobDescription fields -> wire fields (user_id/group_id/hold/exclusive: see job_desc_values).
 FIELD_CONVERTERS: dict[str, Converter] = {
-    "script": _to("script"),
-    "name": _to("name"),
-    "account": _to("account"),
-    "partition": _to("partition"),
-    "qos": _to("qos"),
-    "reservation": _to("reservation"),
-    "comment": _to("comment"),
-    "admin_comment": _to("admin_comment"),
-    "wckey": _to("wckey"),
-    "current_working_directory": _to("work_dir"),
-    "standard_input": _to("std_in"),
-    "standard_output": _to("std_out"),
-    "standard_error": _to("std_err"),
-    "environment": _environment,
-    "argv": _to("argv", lambda value: [str(item) for item in value]),
-    "minimum_nodes": _u32("min_nodes"),
-    "maximum_nodes": _u32("max_nodes"),
-    "tasks": _counted("num_tasks", NO_VAL, JobFlag.JOB_NTASKS_SET),
-    "tasks_per_node": _u16("ntasks_per_node"),
-    "cpus_per_task": _counted("cpus_per_task", NO_VAL16, JobFlag.JOB_CPUS_SET),
-    "minimum_cpus": _u32("min_cpus"),
-    "memory_per_node": _memory(per_cpu=False),
-    "memory_per_cpu": _memory(per_cpu=True),
-    "constraints": _to("features"),
-    "required_nodes": _to("req_nodes"),
-    "excluded_nodes": _to("exc_nodes"),
-    "licenses": _to("licenses"),
-    "tres_per_node": _to("tres_per_node", _tres_text),
-    "time_limit": _to("time_limit", _or_infinite(NO_VAL)),
-    "time_minimum": _to("time_min", _or_infinite(NO_VAL)),
-    "begin_time": _to("begin_time", int),
-    "deadline": _to("deadline", int),
-    "array": _to("array_inx"),
-    "dependency": _to("dependency"),
-    "priority": _to("priority", _or_infinite(NO_VAL)),
-    "nice": _nice,
-    "requeue": _switch("requeue"),
-    "kill_on_node_fail": _switch("kill_on_node_fail"),
-    "signal": _signal,
-    "mail_type": _mail_type,
-    "mail_user": _to("mail_user"),
-    "open_mode": _choice("open_mode", OPEN_MODES),
+    "script": to("script"),
+    "name": to("name"),
+    "account": to("account"),
+    "partition": to("partition"),
+    "qos": to("qos"),
+    "reservation": to("reservation"),
+    "comment": to("comment"),
+    "admin_comment": to("admin_comment"),
+    "wckey": to("wckey"),
+    "current_working_directory": to("work_dir"),
+    "standard_input": to("std_in"),
+    "standard_output": to("std_out"),
+    "standard_error": to("std_err"),
+    "environment": environment,
+    "argv": to("argv", lambda value: [str(item) for item in value]),
+    "minimum_nodes": u32("min_nodes"),
+    "maximum_nodes": u32("max_nodes"),
+    "tasks": counted("num_tasks", NO_VAL, JobFlag.JOB_NTASKS_SET),
+    "tasks_per_node": u16("ntasks_per_node"),
+    "cpus_per_task": counted("cpus_per_task", NO_VAL16, JobFlag.JOB_CPUS_SET),
+    "minimum_cpus": u32("min_cpus"),
+    "memory_per_node": memory(per_cpu=False),
+    "memory_per_cpu": memory(per_cpu=True),
+    "constraints": to("features"),
+    "required_nodes": to("req_nodes"),
+    "excluded_nodes": to("exc_nodes"),
+    "licenses": to("licenses"),
+    "tres_per_node": to("tres_per_node", tres_text),
+    "time_limit": to("time_limit", or_infinite(NO_VAL)),
+    "time_minimum": to("time_min", or_infinite(NO_VAL)),
+    "begin_time": to("begin_time", int),
+    "deadline": to("deadline", int),
+    "array": to("array_inx"),
+    "dependency": to("dependency"),
+    "priority": to("priority", or_infinite(NO_VAL)),
+    "nice": nice,
+    "requeue": switch("requeue"),
+    "kill_on_node_fail": switch("kill_on_node_fail"),
+    "signal": signal,
+    "mail_type": mail_type,
+    "mail_user": to("mail_user"),
+    "open_mode": choice("open_mode", OPEN_MODES),
 }
 
 # `extra` keys the version parsers produce -> wire fields.
 EXTRA_CONVERTERS: dict[str, Converter] = {
-    "account_gather_frequency": _to("acctg_freq"),
-    "batch_features": _to("batch_features"),
-    "burst_buffer": _to("burst_buffer"),
-    "cluster_constraint": _to("cluster_features"),
-    "container": _to("container"),
-    "contiguous": _switch("contiguous"),
-    "core_specification": _u16("core_spec"),
-    "cores_per_socket": _u16("cores_per_socket"),
-    "cpu_binding_hint": _checked(_hint_words),  # applied by _apply_hint
-    "cpu_frequency": _cpu_frequency,
-    "cpus_per_gpu": _tres_or_gpus("cpus_per_tres"),
-    "cpus_per_tres": _tres_or_gpus("cpus_per_tres"),
-    "delay_boot": _u32("delay_boot"),
-    "distribution": _distribution,
-    "flags": _job_flags,
+    "account_gather_frequency": to("acctg_freq"),
+    "batch_features": to("batch_features"),
+    "burst_buffer": to("burst_buffer"),
+    "cluster_constraint": to("cluster_features"),
+    "container": to("container"),
+    "contiguous": switch("contiguous"),
+    "core_specification": u16("core_spec"),
+    "cores_per_socket": u16("cores_per_socket"),
+    "cpu_binding_hint": checked(hint_words),  # applied by _apply_hint
+    "cpu_frequency": cpu_frequency,
+    "cpus_per_gpu": tres_or_gpus("cpus_per_tres"),
+    "cpus_per_tres": tres_or_gpus("cpus_per_tres"),
+    "delay_boot": u32("delay_boot"),
+    "distribution": distribution,
+    "flags": job_flags,
     "get_user_environment": lambda value: {"environment": ["SLURM_GET_USER_ENV=1"]},
-    "gpu_binding": _gpu_option("tres_bind"),
-    "gpu_frequency": _gpu_option("tres_freq"),
-    "gpus": _gpus("tres_per_job"),
-    "gpus_per_node": _gpus("tres_per_node"),  # ahead of --gres items: see _merge
-    "gpus_per_socket": _gpus("tres_per_socket"),
-    "gpus_per_task": _gpus("tres_per_task"),
-    "gres_flags": _gres_flags,
-    "immediate": _switch("immediate"),
+    "gpu_binding": gpu_option("tres_bind"),
+    "gpu_frequency": gpu_option("tres_freq"),
+    "gpus": gpus("tres_per_job"),
+    "gpus_per_node": gpus("tres_per_node"),  # ahead of --gres items: see _merge
+    "gpus_per_socket": gpus("tres_per_socket"),
+    "gpus_per_task": gpus("tres_per_task"),
+    "gres_flags": gres_flags,
+    "immediate": switch("immediate"),
     # An explicit false overrides DependencyParameters=kill_invalid_depend (as sbatch's
     # --kill-on-invalid-dep=no).
-    "kill_on_invalid_dependency": _flag(JobFlag.KILL_INV_DEP, JobFlag.NO_KILL_INV_DEP),
-    "mcs_label": _to("mcs_label"),
-    "memory_binding": _memory_binding,
-    "memory_per_gpu": _tres_or_gpus("mem_per_tres"),
-    "memory_per_tres": _tres_or_gpus("mem_per_tres"),
-    "minimum_cpus_per_node": _u16("pn_min_cpus"),
-    "network": _to("network"),
-    "overcommit": _switch("overcommit"),
-    "prefer": _to("prefer"),
-    "profile": _profile,
-    "reboot": _switch("reboot"),
-    "required_switches": _u32("req_switch"),
-    "rlimits": _checked(_rlimit_entries),  # applied by _apply_rlimits
-    "shared": _choice("shared", SHARED_MODES),
-    "sockets_per_node": _u16("sockets_per_node"),
-    "spread_job": _flag(JobFlag.SPREAD_JOB),
-    "tasks_per_core": _u16("ntasks_per_core"),
-    "tasks_per_gpu": _u16("ntasks_per_tres"),
-    "tasks_per_socket": _u16("ntasks_per_socket"),
-    "tasks_per_tres": _u16("ntasks_per_tres"),
-    "ntasks_per_tres": _u16("ntasks_per_tres"),
-    "temporary_disk_per_node": _u32("pn_min_tmp_disk"),
-    "thread_specification": _thread_spec,
-    "threads_per_core": _u16("threads_per_core"),
-    "tres_bind": _gpu_option("tres_bind"),
-    "tres_freq": _gpu_option("tres_freq"),
-    "use_minimum_nodes": _flag(JobFlag.USE_MIN_NODES),
-    "wait_all_nodes": _switch("wait_all_nodes"),
+    "kill_on_invalid_dependency": flag(JobFlag.KILL_INV_DEP, JobFlag.NO_KILL_INV_DEP),
+    "mcs_label": to("mcs_label"),
+    "memory_binding": memory_binding,
+    "memory_per_gpu": tres_or_gpus("mem_per_tres"),
+    "memory_per_tres": tres_or_gpus("mem_per_tres"),
+    "minimum_cpus_per_node": u16("pn_min_cpus"),
+    "network": to("network"),
+    "overcommit": switch("overcommit"),
+    "prefer": to("prefer"),
+    "profile": profile,
+    "reboot": switch("reboot"),
+    "required_switches": u32("req_switch"),
+    "rlimits": checked(rlimit_entries),  # applied by _apply_rlimits
+    "shared": choice("shared", SHARED_MODES),
+    "sockets_per_node": u16("sockets_per_node"),
+    "spread_job": flag(JobFlag.SPREAD_JOB),
+    "tasks_per_core": u16("ntasks_per_core"),
+    "tasks_per_gpu": u16("ntasks_per_tres"),
+    "tasks_per_socket": u16("ntasks_per_socket"),
+    "tasks_per_tres": u16("ntasks_per_tres"),
+    "ntasks_per_tres": u16("ntasks_per_tres"),
+    "temporary_disk_per_node": u32("pn_min_tmp_disk"),
+    "thread_specification": thread_spec,
+    "threads_per_core": u16("threads_per_core"),
+    "tres_bind": gpu_option("tres_bind"),
+    "tres_freq": gpu_option("tres_freq"),
+    "use_minimum_nodes": flag(JobFlag.USE_MIN_NODES),
+    "wait_all_nodes": switch("wait_all_nodes"),
 }
 
 _FIELD_NAMES = frozenset(f.name for f in fields(JobDescription)) - {"extra"}
@@ -726,9 +277,9 @@ def job_desc_values(
             )
         try:
             _merge(values, converters[name](value))
-        except _Unsupported as exc:
+        except UnsupportedOption as exc:
             raise SlurmError(Errno.NOT_SUPPORTED, f"{name}: {exc}", SOURCE) from None
-        except _Invalid as exc:
+        except InvalidOption as exc:
             raise SlurmError(Errno.EINVAL, f"{name}: {exc}", SOURCE) from None
     for adjust in _JOB_WIDE:
         adjust(desc, values)
@@ -759,8 +310,8 @@ def _apply_hint(desc: JobDescription, values: Values) -> None:
         return
     for name in ("sockets_per_node", "cores_per_socket", "threads_per_core"):
         values.pop(name, None)
-    for word in _hint_words(hint):
-        for name, number in _HINTS[word].items():
+    for word in hint_words(hint):
+        for name, number in HINTS[word].items():
             if number is None:
                 values.pop(name, None)
             else:
@@ -771,7 +322,7 @@ def _apply_rlimits(desc: JobDescription, values: Values) -> None:
     # With --get-user-env sbatch propagates no limits: slurmd takes the user's own.
     limits = _given(desc, "rlimits")
     if limits is not None and not _given(desc, "get_user_environment"):
-        _set_environment(values, _rlimit_entries(limits))
+        _set_environment(values, rlimit_entries(limits))
 
 
 def _arbitrary_layout(desc: JobDescription, values: Values) -> None:
@@ -846,8 +397,8 @@ def _identity(desc: JobDescription, values: Values, uid: int | None, gid: int | 
     for wire, number in (("user_id", uid), ("group_id", gid)):
         if number is not None:
             try:
-                values[wire] = _whole(NO_VAL)(number)
-            except _Invalid as exc:
+                values[wire] = whole(NO_VAL)(number)
+            except InvalidOption as exc:
                 raise SlurmError(Errno.EINVAL, f"{wire}: {exc}", SOURCE) from None
 
 
@@ -861,12 +412,12 @@ def _hold_and_sharing(desc: JobDescription, values: Values) -> None:
 def _default_flags(desc: JobDescription) -> int:
     """USE_DEFAULT_* for each of account, partition, QOS, wckey the job leaves to Slurm."""
     flags = 0
-    for given, flag in (
+    for given, bit in (
         (desc.account, JobFlag.USE_DEFAULT_ACCT),
         (desc.partition, JobFlag.USE_DEFAULT_PART),
         (desc.qos, JobFlag.USE_DEFAULT_QOS),
         (desc.wckey, JobFlag.USE_DEFAULT_WCKEY),
     ):
         if not given:
-            flags |= flag
+            flags |= bit
     return flags
