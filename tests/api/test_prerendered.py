@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+import weakref
 from dataclasses import dataclass, replace
 
 import orjson
@@ -74,3 +77,35 @@ def test_json_splices_the_array_and_yaml_decodes_it() -> None:
         "tail": "t",
     }
     assert yaml.safe_load(dump(document, Format.YAML)) == orjson.loads(dump(document, Format.JSON))
+
+
+def test_kept_record_bytes_cost_their_size_not_the_serializer_buffer() -> None:
+    # orjson hands back its grown write buffer: a 2 KB record held 8-16 KB, so a
+    # few thousand cached jobs cost tens of MB. The cache keeps exact-size copies.
+    cache = RenderCache(lambda r: {"id": r.id, "name": r.name}, lambda r: r.id)
+    recs = [Rec(i, "x" * 2000) for i in range(300)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        cache.array(recs)  # kept: one copy per record, and the joined listing
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    payload = sum(len(cache.record(r)) for r in recs)
+    assert kept < 2.5 * payload, (kept, payload)
+
+
+def test_an_equal_newer_record_replaces_the_kept_one() -> None:
+    # A fresh read brings equal records every poll; keeping the first ones alive
+    # would keep every old snapshot's records too.
+    cache, render = _cache()
+    old = Rec(1, "a")
+    cache.array([old])
+    gone = weakref.ref(old)
+    new = Rec(1, "a")
+    assert cache.array([new]).data == b'[{"id":1,"name":"a"}]'
+    del old
+    gc.collect()
+    assert gone() is None
+    assert render.calls == [1]  # rendered once: the bytes were reused

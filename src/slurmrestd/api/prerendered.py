@@ -21,6 +21,16 @@ R = TypeVar("R")
 _SLACK = 1024
 
 
+def compact(data: bytes) -> bytes:
+    """An exact-size copy of `data`, for bytes kept long.
+
+    orjson returns its output in the buffer it grew while writing: a 2 KB
+    record can hold 8-16 KB (seen with orjson 3.13), so thousands of cached
+    records would cost several times their size for as long as they are kept.
+    """
+    return bytes(memoryview(data))
+
+
 class JsonArray:
     """A payload value that is already a serialized JSON array."""
 
@@ -56,9 +66,15 @@ class RenderCache(Generic[R]):
         """One record's JSON."""
         key = self._key(record)
         entry = self._entries.get(key)
-        if entry is not None and (entry[0] is record or entry[0] == record):
-            return entry[1]
-        data = orjson.dumps(self._render(record))
+        if entry is not None:
+            if entry[0] is record:
+                return entry[1]
+            if entry[0] == record:
+                # Keep the newer equal record: the older one (and the snapshot
+                # it came from) can then be freed.
+                self._entries[key] = (record, entry[1])
+                return entry[1]
+        data = compact(orjson.dumps(self._render(record)))
         self._entries[key] = (record, data)
         return data
 
