@@ -32,6 +32,7 @@ from slurmrestd.api.mime import (
 )
 from slurmrestd.api.operations import OPERATIONS, OperationHandler, operation_key
 from slurmrestd.api.plugins import ApiUnit
+from slurmrestd.api.prerendered import compact
 from slurmrestd.api.routes import Match, RouteTable, compile_route, split_path
 from slurmrestd.api.serialize import ParseError, dump, load, load_urlencoded
 from slurmrestd.api.status import GENERATION_2205
@@ -167,7 +168,8 @@ class RestApp:
     def _document_as(self, fmt: Format) -> bytes:
         data = self._document_bytes.get(fmt)
         if data is None:
-            data = self._document_bytes[fmt] = dump(self._document, fmt)
+            # Kept for the process's life: exact size (see prerendered.compact).
+            data = self._document_bytes[fmt] = compact(dump(self._document, fmt))
         return data
 
     def _parse_query(
