@@ -147,6 +147,12 @@ class SlurmConf:
         return tuple(_split_list(self.get("AuthAltTypes") or ""))
 
     @property
+    def cpu_freq_governors(self) -> tuple[str, ...] | None:
+        """CpuFreqGovernors' names; None when not set (Slurm's default set applies)."""
+        value = self.get("CpuFreqGovernors")
+        return tuple(_split_list(value)) if value else None
+
+    @property
     def auth_alt_parameters(self) -> dict[str, str]:
         """AuthAltParameters as a dict; bare flags map to ""; keys lower-cased."""
         return parse_auth_alt_parameters(self.get("AuthAltParameters"))

@@ -152,13 +152,13 @@ class ProtocolClient:
         if not hosts:
             raise ValueError("slurm.conf names no SlurmctldHost")
         select_type = (conf.get("SelectType") or DEFAULT_SELECT_TYPE).lower()
-        governors = conf.get("CpuFreqGovernors")
+        governors = conf.cpu_freq_governors
         return cls(
             [(host.addr, port) for host in hosts],
             timeout,
             protocol_version=protocol_version,
             select_type=select_type,
-            governors=[g.strip() for g in governors.split(",") if g.strip()] if governors else None,
+            governors=list(governors) if governors is not None else None,
         )
 
     def for_each_controller(self) -> list[ProtocolClient]:
