@@ -75,11 +75,12 @@ class FreshReads:
         if self.bound > 0:
             with self._lock:
                 entry = self._answers.get(key)
-                age = None if entry is None else self._clock() - entry[0]
-            if entry is not None and age is not None and age < self.bound:
-                if age >= self.bound * REFRESH_AHEAD:
-                    self._refresh(key, work)
-                return entry[1]  # type: ignore[no-any-return]
+            if entry is not None:
+                age = self._clock() - entry[0]
+                if age < self.bound:
+                    if age >= self.bound * REFRESH_AHEAD:
+                        self._refresh(key, work)
+                    return entry[1]  # type: ignore[no-any-return]
         may_block()
         return self._flights.run(key, lambda: self._run(key, work))
 
