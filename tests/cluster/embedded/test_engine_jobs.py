@@ -10,6 +10,7 @@ import pytest
 from engine_helpers import CONF, desc, read, wait_for, wait_state
 
 from slurmrestd.cluster.embedded.engine import JobFlag, JobState, Reason
+from slurmrestd.cluster.embedded.engine import manager as manager_module
 from slurmrestd.cluster.errors import Errno, SlurmError
 from slurmrestd.slurmconf import parse_text
 
@@ -204,6 +205,41 @@ def test_hold_and_release(make_manager, user, operator, tmp_path):
     assert err.value.errno == Errno.ACCESS_DENIED
     manager.release(operator, str(other))
     assert manager.job(str(other))[0].held is None
+
+
+def test_passes_skip_held_jobs_once_their_reason_shows_the_hold(
+    make_manager, user, tmp_path, monkeypatch
+):
+    looked_at: list[int] = []
+    real = manager_module.blocked_reason
+
+    def counting(job, *args):
+        looked_at.append(job.job_id)
+        return real(job, *args)
+
+    monkeypatch.setattr(manager_module, "blocked_reason", counting)
+    manager = make_manager()
+    held = [manager.submit(user, desc(tmp_path, "true", hold=True)).job_id for _ in range(20)]
+    assert manager.wait_until(
+        lambda: all(manager.job(str(i))[0].reason is Reason.HELD_USER for i in held), 5
+    )
+    looked_at.clear()
+    later = manager.submit(user, desc(tmp_path, "true", begin_time=2**40)).job_id
+    assert manager.wait_until(lambda: manager.job(str(later))[0].reason is Reason.BEGIN_TIME, 5)
+    assert later in looked_at and not set(held) & set(looked_at)
+    # A release makes the job one the passes look at again.
+    manager.release(user, str(held[0]))
+    wait_state(manager, held[0], JobState.COMPLETED)
+
+
+def test_a_held_job_whose_partition_goes_shows_it(make_manager, user, tmp_path):
+    manager = make_manager()
+    queued = manager.submit(user, desc(tmp_path, "true", partition="small", hold=True)).job_id
+    assert manager.wait_until(lambda: manager.job(str(queued))[0].reason is Reason.HELD_USER, 5)
+    manager.reload(parse_text("\n".join(line for line in CONF.splitlines() if "small" not in line)))
+    assert manager.wait_until(
+        lambda: manager.job(str(queued))[0].reason is Reason.PARTITION_INACTIVE, 5
+    )
 
 
 def test_begin_time_delays_the_start(make_manager, user, tmp_path):

@@ -37,7 +37,7 @@ class JobIndex:
     ) -> None:
         self._jobs = jobs
         self._arrays = arrays
-        self._active = list(active)
+        self._active = active  # read once, on the first singleton check
         self._by_name: dict[tuple[int, str], list[JobRecord]] | None = None
 
     def targets(self, ref: JobRef) -> Sequence[JobRecord]:
@@ -69,12 +69,19 @@ class JobIndex:
         return True
 
 
+def hold_reason(job: JobRecord) -> Reason | None:
+    """The reason a held job shows (None: not held)."""
+    if job.held is None:
+        return None
+    return Reason.HELD_ADMIN if job.held is HoldKind.ADMIN else Reason.HELD_USER
+
+
 def blocked_reason(
     job: JobRecord, part: PartitionConfig, index: JobIndex, now: float
 ) -> Reason | None:
     """The reason `job` cannot be considered for a start now, or None."""
     if job.held is not None:
-        return Reason.HELD_ADMIN if job.held is HoldKind.ADMIN else Reason.HELD_USER
+        return hold_reason(job)
     if part.state is PartitionState.DOWN:
         return Reason.PARTITION_DOWN
     if part.state is PartitionState.INACTIVE:

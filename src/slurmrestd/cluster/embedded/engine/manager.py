@@ -30,11 +30,12 @@ from slurmrestd.cluster.embedded.engine.admin_ops import AdminOperations
 from slurmrestd.cluster.embedded.engine.admin_state import effective
 from slurmrestd.cluster.embedded.engine.admin_store import AdminStore
 from slurmrestd.cluster.embedded.engine.arrays import JobRef, parse_job_ref
-from slurmrestd.cluster.embedded.engine.config import load_config
+from slurmrestd.cluster.embedded.engine.config import EngineConfig, load_config
 from slurmrestd.cluster.embedded.engine.eligibility import (
     JobIndex,
     blocked_reason,
     has_delayed_after,
+    hold_reason,
 )
 from slurmrestd.cluster.embedded.engine.executor import Executor
 from slurmrestd.cluster.embedded.engine.lifecycle import Event, apply, fresh_run
@@ -109,6 +110,10 @@ class WorkloadManager(AdminOperations):
         self._jobs: dict[int, JobRecord] = {}
         self._arrays: dict[int, list[int]] = {}  # array job id -> task job ids
         self._active: set[int] = set()  # not finished, or still completing
+        # Held pending jobs whose reason already says so: nothing but a release (or
+        # a new configuration) changes that, so scheduling passes skip them.
+        self._settled: set[int] = set()
+        self._settled_under: EngineConfig | None = None
         self._unsaved: set[int] = set()  # changes the store has not taken yet
         self._dirty = True
         self._due = math.inf  # when a begin time (or a delayed dependency) comes
@@ -414,6 +419,10 @@ class WorkloadManager(AdminOperations):
             self._active.discard(job.job_id)
         else:
             self._active.add(job.job_id)
+        if _settled(job):
+            self._settled.add(job.job_id)
+        else:
+            self._settled.discard(job.job_id)
 
     def _save(self, records: list[JobRecord], counters: dict[str, int] | None = None) -> None:
         try:
@@ -504,8 +513,11 @@ class WorkloadManager(AdminOperations):
         self._purge_reservations(now)
         resvs = self._admin.reservations
         due = reservations.next_boundary(resvs.values(), now)
-        active = [self._jobs[i] for i in sorted(self._active)]
-        index = JobIndex(self._jobs, self._arrays, active)
+        if self._settled_under is not self.config:  # a partition may have gone
+            self._settled.clear()
+            self._settled_under = self.config
+        active = [self._jobs[i] for i in sorted(self._active - self._settled)]
+        index = JobIndex(self._jobs, self._arrays, (self._jobs[i] for i in self._active))
         eligible: list[JobRecord] = []
         reasons: list[JobRecord] = []
         for job in active:
@@ -525,6 +537,8 @@ class WorkloadManager(AdminOperations):
                     due = min(due, now + HOUSEKEEPING_SECONDS)
                 if reason is not job.reason:
                     reasons.append(replace(job, reason=reason))
+                elif _settled(job):
+                    self._settled.add(job.job_id)
                 continue
             if job.eligible_time is None:
                 job = replace(job, eligible_time=int(now))
@@ -544,7 +558,7 @@ class WorkloadManager(AdminOperations):
                 reasons.append(replace(job, reason=decision.reason))
         # Reasons are derived: kept in memory, recomputed after a restart.
         for job in reasons:
-            self._jobs[job.job_id] = job
+            self._index(job)
         if reasons:
             self.last_update = int(now)
             self._cond.notify_all()
@@ -574,3 +588,13 @@ class WorkloadManager(AdminOperations):
         nodes = reservations.usable_nodes(job, nodes, resvs, now, limit)
         limit = min(limit, reservations.job_deadline(job, resvs) - now)
         return admission.request_for(job, nodes, limit)
+
+
+def _settled(job: JobRecord) -> bool:
+    """A held pending job already showing its hold: a pass has nothing to do for it."""
+    return (
+        job.state is JobState.PENDING
+        and not job.completing
+        and job.held is not None
+        and job.reason is hold_reason(job)
+    )
