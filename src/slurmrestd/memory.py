@@ -5,8 +5,9 @@ of each large block freed, so later large answers come from the heap, and
 with one arena per worker thread the freed space stays scattered there: RSS
 was seen to grow by 70 % over 20 000 mixed requests. A fixed threshold
 (large blocks are mapped and unmapped) and two arenas slow that down; giving
-the free pages back (malloc_trim) a moment after a large answer keeps it
-flat (measured in-process: 1.3 GB -> 0.2 GB after 20 000 requests).
+the free pages back (malloc_trim) a moment after a large answer, and once
+the daemon is quiet, keeps it flat (measured in-process: 1.3 GB -> 0.2 GB
+after 20 000 requests).
 """
 
 from __future__ import annotations
@@ -50,31 +51,46 @@ def tune_allocator(libc: Any | None = None) -> bool:
 
 
 class Trimmer:
-    """Returns freed memory to the system a moment after large answers.
+    """Returns freed memory to the system once the daemon is quiet, and soon after
+    large answers.
 
-    At most one trim is pending: many large answers in a burst cost one
-    malloc_trim (a few ms), run on the event loop once they have been sent.
+    glibc keeps the pages of freed blocks (a /jobs refresh parses and frees tens
+    of MB in a worker thread's arena without any large answer); malloc_trim gives
+    them back, at a cost of a few ms per trim (more on a large, fragmented heap).
+    A trim runs `delay` after the last answer, so it does not compete with a
+    busy stream of requests; a large answer gets one within `delay` even under
+    load. At most one timer is pending, whatever the rate of answers.
     """
 
     def __init__(self, libc: Any | None = None, min_bytes: int = 1 << 20, delay: float = 1.0):
         self._libc = libc if libc is not None else _libc()
         self.min_bytes = min_bytes
         self.delay = delay
-        self._pending = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._last = 0.0  # loop time of the latest answer
+        self._large = False  # a large answer since the last trim
         self.trims = 0
 
-    def large_answer(self, size: int) -> None:
-        """Note an answer of `size` bytes; schedule a trim if it was large."""
-        if size < self.min_bytes or self._pending or self._libc is None:
+    def answered(self, size: int) -> None:
+        """Note an answer of `size` bytes; a trim follows (see the class)."""
+        if self._libc is None:
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        self._pending = True
-        loop.call_later(self.delay, self._trim)
+        self._last = loop.time()
+        self._large = self._large or size >= self.min_bytes
+        if self._loop is None:
+            self._loop = loop
+            loop.call_later(self.delay, self._due)
 
-    def _trim(self) -> None:
-        self._pending = False
+    def _due(self) -> None:
+        loop = self._loop
+        quiet = loop.time() - self._last
+        if not self._large and quiet < self.delay:
+            loop.call_later(self.delay - quiet, self._due)
+            return
+        self._loop, self._large = None, False
         self.trims += 1
         self._libc.malloc_trim(0)

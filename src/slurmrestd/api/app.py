@@ -162,7 +162,7 @@ class RestApp:
         payload = _with_required_fields(bound, payload)
         status = envelope.status
         body = dump(envelope.render(payload), fmt)
-        self.trimmer.large_answer(len(body))
+        self.trimmer.answered(len(body))
         return HttpResponse(status, body, content_type, close=status >= 400)
 
     def _document_as(self, fmt: Format) -> bytes:
