@@ -44,7 +44,7 @@ from slurmrestd.http.listeners import (
 from slurmrestd.http.server import HttpServer
 from slurmrestd.logs import fatal, setup_logging
 from slurmrestd.memory import tune_allocator
-from slurmrestd.slurmconf import SlurmConf, SlurmConfError, parse_auth_alt_parameters, parse_file
+from slurmrestd.slurmconf import SlurmConf, SlurmConfError, parse_file, parse_parameters
 
 log = logging.getLogger("slurmrestd")
 
@@ -135,7 +135,7 @@ def load_auth_plugins(options: Options, context: AuthContext) -> list[AuthPlugin
 
 
 def _jwt_key_configured(context: AuthContext) -> bool:
-    params = parse_auth_alt_parameters(context.auth_alt_parameters)
+    params = parse_parameters(context.auth_alt_parameters)
     return bool(params.get("jwt_key") or params.get("jwks"))
 
 

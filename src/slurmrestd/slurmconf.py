@@ -155,7 +155,12 @@ class SlurmConf:
     @property
     def auth_alt_parameters(self) -> dict[str, str]:
         """AuthAltParameters as a dict; bare flags map to ""; keys lower-cased."""
-        return parse_auth_alt_parameters(self.get("AuthAltParameters"))
+        return parse_parameters(self.get("AuthAltParameters"))
+
+    @property
+    def scheduler_parameters(self) -> dict[str, str]:
+        """SchedulerParameters as a dict, read as AuthAltParameters is."""
+        return parse_parameters(self.get("SchedulerParameters"))
 
     @property
     def jwt_key_path(self) -> str | None:
@@ -204,7 +209,7 @@ def _split_list(value: str) -> Iterator[str]:
     return (item.strip() for item in value.split(",") if item.strip())
 
 
-def parse_auth_alt_parameters(value: str | None) -> dict[str, str]:
+def parse_parameters(value: str | None) -> dict[str, str]:
     """`jwt_key=/p,jwks=/q,disable_token_creation` -> {name: value}; flags map to "".
 
     Option names are matched without regard to case, as everywhere in slurm.conf.

@@ -15,7 +15,7 @@ from slurmrestd.auth.base import AuthContext, AuthRejected, Identity
 from slurmrestd.auth.tokens import KeyConfigError, TokenError, TokenValidator
 from slurmrestd.auth.users import USERS
 from slurmrestd.http.message import HttpRequest, PeerInfo
-from slurmrestd.slurmconf import parse_auth_alt_parameters
+from slurmrestd.slurmconf import parse_parameters
 
 NAME = "rest_auth/jwt"
 
@@ -118,7 +118,7 @@ def _split_authorization(value: str) -> tuple[str, str]:
 
 
 def _validator_for(context: AuthContext) -> TokenValidator:
-    params = parse_auth_alt_parameters(context.auth_alt_parameters)
+    params = parse_parameters(context.auth_alt_parameters)
     if not params.get("jwt_key") and not params.get("jwks"):
         raise KeyConfigError(_NO_KEYS)
     return TokenValidator.from_auth_alt_parameters(params)

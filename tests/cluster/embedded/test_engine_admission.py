@@ -133,6 +133,15 @@ def test_config_from_slurm_conf():
     )
     assert config.licenses == (("a", 2), ("b", 1))
     assert (config.kill_wait, config.first_job_id, config.max_array_size) == (5, 1000, 10)
+    assert config.queue_depth == 500  # bf_max_job_test's default
+
+
+@pytest.mark.parametrize(
+    ("parameters", "depth"),
+    [("bf_max_job_test=20", 20), ("defer,BF_MAX_JOB_TEST=7 ", 7), ("bf_max_job_test=0", 1)],
+)
+def test_queue_depth_is_bf_max_job_test(parameters, depth):
+    assert load_config(parse_text(f"SchedulerParameters={parameters}\n")).queue_depth == depth
 
 
 @pytest.mark.parametrize(
@@ -143,6 +152,7 @@ def test_config_from_slurm_conf():
         "Licenses=a:0",
         "NodeName=n1\nPartitionName=p Nodes=n1 State=SLEEPY",
         "KillWait=soon",
+        "SchedulerParameters=bf_max_job_test=many",
     ],
 )
 def test_bad_config(text):

@@ -242,6 +242,29 @@ def test_a_held_job_whose_partition_goes_shows_it(make_manager, user, tmp_path):
     )
 
 
+@pytest.mark.parametrize("depth", [2, 3])
+def test_a_pass_tries_only_bf_max_job_test_jobs(make_manager, user, tmp_path, depth):
+    # One 8-CPU node: 6 CPUs held by a job without a limit; two 8-CPU jobs wait
+    # (Resources, then Priority); a 1-CPU job after them could backfill, but only
+    # if the pass reaches it.
+    manager = make_manager(CONF + f"SchedulerParameters=bf_max_job_test={depth}\n")
+    gate = tmp_path / "gate"
+    body = f"while [ ! -e {gate} ]; do sleep 0.05; done"
+    holder = manager.submit(user, desc(tmp_path, body, minimum_cpus=6)).job_id
+    wait_state(manager, holder, JobState.RUNNING)
+    big = [manager.submit(user, desc(tmp_path, "true", minimum_cpus=8)).job_id for _ in range(2)]
+    small = manager.submit(user, desc(tmp_path, "true")).job_id
+    if depth == 3:
+        wait_state(manager, small, JobState.COMPLETED)
+    else:
+        assert manager.wait_until(lambda: manager.job(str(small))[0].reason is Reason.PRIORITY, 5)
+        assert manager.job(str(small))[0].state is JobState.PENDING
+    assert [manager.job(str(i))[0].reason for i in big] == [Reason.RESOURCES, Reason.PRIORITY]
+    gate.touch()
+    for job_id in (*big, small):
+        wait_state(manager, job_id, JobState.COMPLETED)
+
+
 def test_begin_time_delays_the_start(make_manager, user, tmp_path):
     manager = make_manager()
     import time

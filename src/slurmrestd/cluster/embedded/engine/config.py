@@ -24,6 +24,9 @@ from slurmrestd.slurmconf import Record, SlurmConf
 DEFAULT_KILL_WAIT = 30.0
 DEFAULT_MAX_JOB_ID = 67043328
 DEFAULT_PARTITION = "debug"
+# SchedulerParameters=bf_max_job_test: how many jobs one pass tries to place.
+DEFAULT_QUEUE_DEPTH = 500
+MAX_QUEUE_DEPTH = 1_000_000
 # Node states with which a node takes no new jobs.
 _UNUSABLE_NODE_STATES = frozenset({"DOWN", "DRAIN", "FAIL", "FUTURE", "CLOUD", "EXTERNAL"})
 
@@ -77,6 +80,7 @@ class EngineConfig:
     max_job_id: int = DEFAULT_MAX_JOB_ID
     max_array_size: int = DEFAULT_MAX_ARRAY_SIZE
     enforce_part_limits: bool = False
+    queue_depth: int = DEFAULT_QUEUE_DEPTH
 
     def partition(self, name: str) -> PartitionConfig | None:
         return next((p for p in self.partitions if p.name == name), None)
@@ -116,6 +120,7 @@ def load_config(conf: SlurmConf | None, *, hostname: str | None = None) -> Engin
         first_job_id = int(get("FirstJobId") or 1)
         max_job_id = int(get("MaxJobId") or DEFAULT_MAX_JOB_ID)
         max_array_size = int(get("MaxArraySize") or DEFAULT_MAX_ARRAY_SIZE)
+        queue_depth = _queue_depth(conf)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     return EngineConfig(
@@ -129,7 +134,20 @@ def load_config(conf: SlurmConf | None, *, hostname: str | None = None) -> Engin
         max_job_id=max_job_id,
         max_array_size=max_array_size,
         enforce_part_limits=(get("EnforcePartLimits") or "NO").upper() != "NO",
+        queue_depth=queue_depth,
     )
+
+
+def _queue_depth(conf: SlurmConf | None) -> int:
+    """bf_max_job_test of SchedulerParameters, within Slurm's bounds (1 .. 1 000 000).
+
+    Raises:
+        ValueError: not a number.
+    """
+    value = conf.scheduler_parameters.get("bf_max_job_test") if conf is not None else None
+    if not value:
+        return DEFAULT_QUEUE_DEPTH
+    return min(max(int(value), 1), MAX_QUEUE_DEPTH)
 
 
 def _int(record: Record, key: str, default: int) -> int:

@@ -546,16 +546,29 @@ class WorkloadManager(AdminOperations):
             eligible.append(job)
         tier = {p.name: p.priority_tier for p in self.config.partitions}
         eligible.sort(key=lambda j: (-tier[j.partition], -j.priority, j.job_id))
+        # Only the first queue_depth jobs are tried (bf_max_job_test), so a pass
+        # over a deep queue stays short; the rest wait behind them.
+        depth = self.config.queue_depth
+        tried, beyond = eligible[:depth], eligible[depth:]
         pool, holdings, array_running = self._in_use(active, now)
-        requests = [self._request(job, now) for job in eligible]
-        started = []
+        requests = [self._request(job, now) for job in tried]
+        started, waiting = [], False
         for decision in plan(requests, pool, holdings, array_running, now):
             job = self._jobs[decision.job_id]
             if decision.allocation is not None:
                 until = reservations.job_deadline(job, resvs)
                 started.append(self._processes.launch(job, decision.allocation, now, until=until))
-            elif decision.reason is not job.reason:
+                continue
+            waiting = True
+            if decision.reason is not job.reason:
                 reasons.append(replace(job, reason=decision.reason))
+        if waiting:
+            reasons += [
+                replace(j, reason=Reason.PRIORITY)
+                for j in beyond
+                if j.reason is not Reason.PRIORITY
+            ]
+        # else: every tried job started, which makes another pass look further.
         # Reasons are derived: kept in memory, recomputed after a restart.
         for job in reasons:
             self._index(job)
