@@ -2,8 +2,10 @@
 
 After a warm-up of 5 000 requests the daemon's VmRSS is read, then 100 000
 (quick: 20 000) more requests of the same mix are sent at 8 connections and
-VmRSS is read again; both reads wait until the daemon is idle. The mix: the
-plan's GET endpoints the daemon(s) serve, whole-cluster listings rarer (one
+VmRSS is read again; both reads wait until the daemon is idle, then AT_REST_S
+more: what a daemon does with its memory at rest (ours gives freed pages back
+after 1 s of quiet) is part of what is measured, the same for both. The mix:
+the plan's GET endpoints the daemon(s) serve, whole-cluster listings rarer (one
 costs ~1 s with 10 000 jobs), 1 in 200 a held-job POST /job/submit (at most
 plan.MAX_SUBMITS_PER_CELL per soak), and a few requests that must fail
 (an unknown job id, an unparsable body).
@@ -29,6 +31,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +48,7 @@ SOAK_CAP_S = {"quick": 900.0, "full": 3600.0}  # longest one wrk run may last
 MAX_SOAK_REQUESTS = 100_000
 MAX_SOAK_S = 3600.0
 CONNECTIONS = 8
+AT_REST_S = 2.0  # after the daemon is idle, before its RSS is read
 
 SUBMIT_EVERY = 200  # one held-job submission per this many requests (capped, see above)
 ERROR_EVERY = 500  # each kind of request that must fail
@@ -433,6 +437,7 @@ def soak(
     say(f"  soak {target.name}: warm-up of {len(warm)} requests")
     first = runner(target, kinds, warm, soak_plan, lambda n: None)
     settle(target.pid)
+    time.sleep(AT_REST_S)
     result.rss_start_kib = procstat.rss_kib(target.pid)
     procstat.reset_peak_rss(target.pid)
     say(f"  soak {target.name}: {len(measured)} requests")
@@ -441,6 +446,7 @@ def soak(
     )
     if not settle(target.pid):
         result.add_note("daemon still busy at the end")
+    time.sleep(AT_REST_S)
     result.rss_end_kib = procstat.rss_kib(target.pid)
     result.peak_rss_kib = procstat.peak_rss_kib(target.pid)
     result.jobs_end = count_jobs()
