@@ -571,7 +571,9 @@ class WorkloadManager(AdminOperations):
         # else: every tried job started, which makes another pass look further.
         # Reasons are derived: kept in memory, recomputed after a restart.
         for job in reasons:
-            self._index(job)
+            self._jobs[job.job_id] = job
+            if _settled(job):
+                self._settled.add(job.job_id)
         if reasons:
             self.last_update = int(now)
             self._cond.notify_all()
