@@ -537,7 +537,7 @@ class WorkloadManager(AdminOperations):
                     due = min(due, now + HOUSEKEEPING_SECONDS)
                 if reason is not job.reason:
                     reasons.append(replace(job, reason=reason))
-                elif _settled(job):
+                if reason is hold_reason(job):  # the pending job shows its hold from now
                     self._settled.add(job.job_id)
                 continue
             if job.eligible_time is None:
@@ -572,8 +572,6 @@ class WorkloadManager(AdminOperations):
         # Reasons are derived: kept in memory, recomputed after a restart.
         for job in reasons:
             self._jobs[job.job_id] = job
-            if _settled(job):
-                self._settled.add(job.job_id)
         if reasons:
             self.last_update = int(now)
             self._cond.notify_all()
